@@ -1,0 +1,1 @@
+//! ferret-akismet (under construction).

@@ -1,0 +1,1 @@
+//! ferret-bayes (under construction).

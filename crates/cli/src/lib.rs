@@ -1,0 +1,1 @@
+//! ferret-cli (under construction).

@@ -1,0 +1,1 @@
+//! Ferret facade (under construction).

@@ -1,0 +1,2 @@
+//! The `ferret` binary.
+fn main() {}
