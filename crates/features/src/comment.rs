@@ -82,7 +82,10 @@ pub struct Comment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_role: Option<String>,
     /// Marks a test call that Akismet should not learn from (`is_test`).
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool"
+    )]
     pub is_test: Option<bool>,
     /// Why this comment is being checked again: `edit`, `retry`, `recheck_queue`, … (`recheck_reason`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,9 +158,9 @@ fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
-                let value: Scalar = map.next_value().map_err(|e| {
-                    de::Error::custom(format!("field {key:?}: {e}"))
-                })?;
+                let value: Scalar = map
+                    .next_value()
+                    .map_err(|e| de::Error::custom(format!("field {key:?}: {e}")))?;
                 if let Some(v) = value.0 {
                     out.insert(key, v);
                 }

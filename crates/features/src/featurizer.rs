@@ -1,0 +1,816 @@
+//! The featurizer: one [`Comment`] in, sorted sparse `(bucket, count)` features out, reusing its buffers.
+
+use regex::Regex;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::comment::Comment;
+use crate::hash::{combine, hash_bytes};
+use crate::{FeatureConfig, Features};
+
+/// Longest metadata field (author, e-mail, …) that is looked at, in bytes.
+const MAX_FIELD_BYTES: usize = 512;
+/// Longest word kept as itself; longer ones become a `skip` shape token (SpamBayes' trick).
+const MAX_WORD_BYTES: usize = 24;
+/// Path pieces taken from one URL.
+const MAX_PATH_PIECES: usize = 12;
+
+// One seed per token kind, so "free" the word and "free" a URL path piece are different features.
+// Changing any of these is a tokenizer change: bump `FEATURE_VERSION`.
+const K_WORD: u64 = 0x01;
+const K_SKIP: u64 = 0x03;
+const K_SYM: u64 = 0x04;
+const K_CJK: u64 = 0x05;
+const K_URL: u64 = 0x10; // + offsets below
+const K_EMAIL: u64 = 0x20;
+const K_AUTHOR_URL: u64 = 0x30;
+const K_REFERRER: u64 = 0x40;
+const K_IP: u64 = 0x50;
+const K_PHONE: u64 = 0x51;
+const K_AUTHOR: u64 = 0x60;
+const K_AUTHOR_WORD: u64 = 0x61;
+const K_UA: u64 = 0x62;
+const K_USER_IP: u64 = 0x63;
+const K_TYPE: u64 = 0x64;
+const K_LANG: u64 = 0x65;
+const K_ROLE: u64 = 0x66;
+const K_SHAPE: u64 = 0x70;
+// Offsets within a URL-like kind.
+const HOST: u64 = 0;
+const DOMAIN: u64 = 1;
+const TLD: u64 = 2;
+const PATH: u64 = 3;
+const SCHEME: u64 = 4;
+const IS_IP: u64 = 5;
+
+/// Turns comments into [`Features`]. Build one per thread and reuse it: it owns its scratch buffers
+/// and compiled patterns, so featurizing a comment allocates nothing once the buffers have grown.
+///
+/// ```
+/// use ferret_features::{Comment, FeatureConfig, Featurizer, Features};
+///
+/// let mut fz = Featurizer::new(FeatureConfig::default());
+/// let mut out = Features::new();
+/// fz.featurize(&Comment::from_text("Visit https://cheap-pills.example/buy now!!"), &mut out);
+/// assert!(out.len() > 5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Featurizer {
+    config: FeatureConfig,
+    shift: u32,
+    url_re: Regex,
+    email_re: Regex,
+    ip_re: Regex,
+    phone_re: Regex,
+    word: String,
+    hashes: Vec<u32>,
+    prev_word: Option<u64>,
+    prev_cjk: Option<(u64, bool)>,
+    spans: Vec<(usize, usize)>,
+    clean: String,
+}
+
+/// Counts gathered while scanning the text, turned into shape tokens at the end.
+#[derive(Default)]
+struct Stats {
+    chars: usize,
+    letters: usize,
+    upper: usize,
+    invisible: bool,
+    repeated_punct: bool,
+    links: usize,
+}
+
+impl Featurizer {
+    /// A featurizer for `config` (use the one stored in a model when scoring with that model).
+    pub fn new(config: FeatureConfig) -> Featurizer {
+        let re = |p: &str| Regex::new(p).expect("built-in pattern compiles");
+        Featurizer {
+            config,
+            shift: 64 - u32::from(config.bits()),
+            url_re: re(r"(?i)(?:\b[a-z][a-z0-9+.-]{1,15}://|\bwww\.)[^\s<>\x22'()\[\]{}]+"),
+            email_re: re(r"(?i)\b[a-z0-9._%+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,24})\b"),
+            ip_re: re(r"(?-u:\b)([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.[0-9]{1,3}(?-u:\b)"),
+            phone_re: re(r"\+?[0-9][0-9 ().-]{5,22}[0-9]"),
+            word: String::with_capacity(64),
+            hashes: Vec::with_capacity(256),
+            prev_word: None,
+            prev_cjk: None,
+            spans: Vec::with_capacity(16),
+            clean: String::new(),
+        }
+    }
+
+    /// The configuration this featurizer hashes with.
+    pub fn config(&self) -> FeatureConfig {
+        self.config
+    }
+
+    /// Featurizes a whole comment (text and metadata fields) into `out`, replacing its contents.
+    pub fn featurize(&mut self, comment: &Comment, out: &mut Features) {
+        self.hashes.clear();
+        let truncated = self.content(comment.content());
+        self.metadata(comment);
+        out.fill_from(&mut self.hashes, truncated);
+    }
+
+    /// Featurizes bare text, as if it were a comment with only `comment_content` set.
+    pub fn featurize_text(&mut self, text: &str, out: &mut Features) {
+        self.hashes.clear();
+        let truncated = self.content(text);
+        out.fill_from(&mut self.hashes, truncated);
+    }
+
+    /// Allocating convenience wrapper around [`Featurizer::featurize`].
+    pub fn features(&mut self, comment: &Comment) -> Features {
+        let mut out = Features::new();
+        self.featurize(comment, &mut out);
+        out
+    }
+
+    #[inline]
+    fn push(&mut self, h: u64) {
+        self.hashes.push((h >> self.shift) as u32);
+    }
+
+    fn shape(&mut self, name: &[u8], value: u64) {
+        self.push(combine(hash_bytes(K_SHAPE, name), value));
+    }
+
+    /// Tokenizes the text; returns whether it was cut at the cap.
+    fn content(&mut self, text: &str) -> bool {
+        let max = self.config.max_text_bytes() as usize;
+        let truncated = text.len() > max;
+        let text = if truncated {
+            self.shape(b"cap", 1);
+            &text[..floor_char_boundary(text, max)]
+        } else {
+            text
+        };
+        if text.trim().is_empty() {
+            self.shape(b"empty", 1);
+            return truncated;
+        }
+        self.prev_word = None;
+        self.prev_cjk = None;
+        let mut stats = Stats::default();
+        if text.contains("://") || text.contains("www.") || text.contains("WWW.") {
+            stats.links = self.urls(text);
+        }
+        if text.contains("[url=") || text.contains("<a ") || text.contains("<A ") {
+            self.shape(b"markup-link", 1);
+        }
+        if text.contains('@') {
+            self.emails(text);
+        }
+        if text.is_ascii() {
+            self.ascii_words(text, &mut stats);
+        } else if text.chars().any(is_invisible) {
+            // Zero-width characters split words ("vi\u{200B}agra"); read the text without them.
+            stats.invisible = true;
+            let mut clean = std::mem::take(&mut self.clean);
+            clean.clear();
+            clean.extend(text.chars().filter(|&c| !is_invisible(c)));
+            self.unicode_words(&clean, &mut stats);
+            self.clean = clean;
+        } else {
+            self.unicode_words(text, &mut stats);
+        }
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        if digits >= 7 {
+            self.numbers(text);
+        }
+        self.shapes(&stats);
+        truncated
+    }
+
+    fn shapes(&mut self, s: &Stats) {
+        self.shape(b"len", log2_bucket(s.chars));
+        self.shape(b"links", s.links.min(4) as u64);
+        if s.letters >= 8 {
+            self.shape(b"caps", (s.upper * 10 / s.letters) as u64);
+        }
+        if s.invisible {
+            self.shape(b"invisible", 1);
+        }
+        if s.repeated_punct {
+            self.shape(b"punct-repeat", 1);
+        }
+    }
+
+    fn ascii_words(&mut self, text: &str, stats: &mut Stats) {
+        let b = text.as_bytes();
+        stats.chars = b.len();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_alphanumeric() {
+                let start = i;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || (b[i] == b'\'' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
+                {
+                    i += 1;
+                }
+                self.word(&text[start..i], stats);
+                continue;
+            }
+            if is_symbol(c as char) {
+                self.push(hash_bytes(K_SYM, &b[i..i + 1]));
+                if (c == b'!' || c == b'?') && matches!(b.get(i + 1), Some(b'!' | b'?')) {
+                    stats.repeated_punct = true;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn unicode_words(&mut self, text: &str, stats: &mut Stats) {
+        stats.chars = text.chars().count();
+        let mut last_bang = false;
+        for seg in text.split_word_bounds() {
+            let Some(first) = seg.chars().next() else {
+                continue;
+            };
+            if is_cjk(first) {
+                self.prev_word = None;
+                for c in seg.chars() {
+                    if is_cjk(c) {
+                        self.cjk_char(c);
+                    } else {
+                        self.flush_cjk();
+                    }
+                }
+                last_bang = false;
+                continue;
+            }
+            self.flush_cjk();
+            if seg.chars().any(char::is_alphanumeric) {
+                self.word(seg, stats);
+                last_bang = false;
+            } else {
+                for c in seg.chars() {
+                    let bang = c == '!' || c == '?';
+                    if bang && last_bang {
+                        stats.repeated_punct = true;
+                    }
+                    last_bang = bang;
+                    if is_symbol(c) {
+                        let mut buf = [0u8; 4];
+                        self.push(hash_bytes(K_SYM, c.encode_utf8(&mut buf).as_bytes()));
+                    }
+                }
+            }
+        }
+        self.flush_cjk();
+    }
+
+    /// CJK has no spaces: each pair of neighbouring characters is a token; a lone character is one.
+    fn cjk_char(&mut self, c: char) {
+        let h = hash_bytes(K_CJK, &u32::from(c).to_le_bytes());
+        if let Some((prev, _)) = self.prev_cjk {
+            self.push(combine(prev, h));
+            self.prev_cjk = Some((h, true));
+        } else {
+            self.prev_cjk = Some((h, false));
+        }
+    }
+
+    fn flush_cjk(&mut self) {
+        if let Some((h, paired)) = self.prev_cjk.take() {
+            if !paired {
+                self.push(h);
+            }
+        }
+    }
+
+    fn word(&mut self, w: &str, stats: &mut Stats) {
+        let mut digits = 0usize;
+        let mut letters = 0usize;
+        for c in w.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+            } else if c.is_alphabetic() {
+                letters += 1;
+                if c.is_uppercase() {
+                    stats.upper += 1;
+                }
+            }
+        }
+        stats.letters += letters;
+        if letters == 0 && digits > 0 {
+            self.shape(b"num", digits.min(16) as u64);
+        } else if letters > 0 && digits > 0 {
+            self.shape(b"alnum", 1);
+        }
+        if w.len() > MAX_WORD_BYTES {
+            let first = w.chars().next().map_or(0, u64::from);
+            self.push(combine(
+                hash_bytes(K_SKIP, &first.to_le_bytes()),
+                (w.len() / 8) as u64,
+            ));
+            self.prev_word = None;
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.word);
+        lower_into(&mut buf, w);
+        if buf.is_empty() {
+            self.word = buf;
+            return;
+        }
+        let h = hash_bytes(K_WORD, buf.as_bytes());
+        self.word = buf;
+        self.push(h);
+        if self.config.bigrams() {
+            if let Some(p) = self.prev_word {
+                self.push(combine(p, h));
+            }
+        }
+        self.prev_word = Some(h);
+    }
+
+    /// Link tokens; returns the number of links.
+    fn urls(&mut self, text: &str) -> usize {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        spans.extend(
+            self.url_re
+                .find_iter(text)
+                .take(32)
+                .map(|m| (m.start(), m.end())),
+        );
+        for &(a, b) in &spans {
+            let url = text[a..b].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            self.url(K_URL, url);
+        }
+        let n = spans.len();
+        self.spans = spans;
+        n
+    }
+
+    /// Host, registrable domain, TLD, scheme and path pieces of one URL, under `kind`.
+    fn url(&mut self, kind: u64, url: &str) {
+        let (scheme, rest) = match url.find("://") {
+            Some(i) => (&url[..i], &url[i + 3..]),
+            None => ("", url),
+        };
+        self.push(combine(hash_bytes(kind + SCHEME, b""), hash_lower(scheme)));
+        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(host_end);
+        let host = authority.rsplit('@').next().unwrap_or(authority);
+        let host = host.split(':').next().unwrap_or(host).trim_end_matches('.');
+        self.host(kind, host);
+        let mut pieces = 0;
+        for piece in path.split(|c: char| "/?&=.#_+-:;,%~".contains(c)) {
+            if (2..=MAX_WORD_BYTES).contains(&piece.len()) {
+                let h = hash_lower(piece);
+                self.push(combine(hash_bytes(kind + PATH, b""), h));
+                pieces += 1;
+                if pieces >= MAX_PATH_PIECES {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn host(&mut self, kind: u64, host: &str) {
+        if host.is_empty() {
+            return;
+        }
+        let host = &host[..floor_char_boundary(host, 253)];
+        let mut buf = std::mem::take(&mut self.word);
+        lower_into(&mut buf, host);
+        let h = buf.as_str();
+        let is_ip = h.bytes().all(|b| b.is_ascii_digit() || b == b'.') || h.starts_with('[');
+        let host_hash = hash_bytes(kind + HOST, h.as_bytes());
+        let (dom, tld) = registrable_domain(h);
+        let dom_hash = hash_bytes(kind + DOMAIN, dom.as_bytes());
+        let tld_hash = hash_bytes(kind + TLD, tld.as_bytes());
+        self.word = buf;
+        self.push(host_hash);
+        if is_ip {
+            self.push(hash_bytes(kind + IS_IP, b""));
+        } else {
+            self.push(dom_hash);
+            self.push(tld_hash);
+        }
+    }
+
+    fn emails(&mut self, text: &str) {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        spans.extend(
+            self.email_re
+                .captures_iter(text)
+                .take(16)
+                .filter_map(|c| c.get(1).map(|d| (d.start(), d.end()))),
+        );
+        for &(a, b) in &spans {
+            self.host(K_EMAIL, &text[a..b]);
+        }
+        self.spans = spans;
+    }
+
+    /// IPv4 addresses (as /24) and phone-like digit runs.
+    fn numbers(&mut self, text: &str) {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        if text.contains('.') {
+            spans.extend(
+                self.ip_re
+                    .captures_iter(text)
+                    .take(16)
+                    .filter_map(|c| c.get(1).map(|p| (p.start(), p.end()))),
+            );
+            for &(a, b) in &spans {
+                self.push(hash_bytes(K_IP, &text.as_bytes()[a..b]));
+            }
+            spans.clear();
+        }
+        spans.extend(
+            self.phone_re
+                .find_iter(text)
+                .take(16)
+                .map(|m| (m.start(), m.end())),
+        );
+        for &(a, b) in &spans {
+            let m = &text[a..b];
+            let digits = m.bytes().filter(u8::is_ascii_digit).count();
+            if (7..=15).contains(&digits) && !m.contains("..") {
+                self.push(combine(hash_bytes(K_PHONE, b""), digits as u64));
+                self.push(hash_bytes(K_PHONE, b"any"));
+            }
+        }
+        self.spans = spans;
+    }
+
+    fn metadata(&mut self, c: &Comment) {
+        if let Some(author) = field(&c.comment_author) {
+            self.push(hash_lower_seeded(K_AUTHOR, author));
+            for w in author.unicode_words().take(8) {
+                self.push(hash_lower_seeded(K_AUTHOR_WORD, w));
+            }
+            if author.bytes().any(|b| b.is_ascii_digit()) {
+                self.shape(b"author-digits", 1);
+            }
+        }
+        if let Some(email) = field(&c.comment_author_email) {
+            match email.rsplit_once('@') {
+                Some((local, domain)) => {
+                    self.host(K_EMAIL, domain);
+                    if local.bytes().filter(u8::is_ascii_digit).count() >= 3 {
+                        self.shape(b"email-digits", 1);
+                    }
+                }
+                None => self.shape(b"email-malformed", 1),
+            }
+        } else {
+            self.shape(b"email-none", 1);
+        }
+        if let Some(url) = field(&c.comment_author_url) {
+            self.url(K_AUTHOR_URL, url);
+        }
+        if let Some(r) = field(&c.referrer) {
+            self.url(K_REFERRER, r);
+        }
+        if let Some(ua) = field(&c.user_agent) {
+            let family = ua_family(ua);
+            self.push(hash_bytes(K_UA, family.as_bytes()));
+        } else if c.user_ip.is_some() {
+            // A request with an IP but no browser at all is a bot signature.
+            self.push(hash_bytes(K_UA, b"none"));
+        }
+        if let Some(ip) = field(&c.user_ip) {
+            self.push(hash_bytes(K_USER_IP, ip_prefix(ip).as_bytes()));
+        }
+        if let Some(t) = field(&c.comment_type) {
+            self.push(hash_lower_seeded(K_TYPE, t));
+        }
+        if let Some(langs) = field(&c.blog_lang) {
+            for l in langs.split(',').take(4) {
+                self.push(hash_lower_seeded(K_LANG, l.trim()));
+            }
+        }
+        if let Some(role) = field(&c.user_role) {
+            self.push(hash_lower_seeded(K_ROLE, role));
+        }
+        if c.honeypot_value().is_some_and(|v| !v.is_empty()) {
+            self.shape(b"honeypot-filled", 1);
+        }
+    }
+}
+
+fn field(f: &Option<String>) -> Option<&str> {
+    let s = f.as_deref()?.trim();
+    if s.is_empty() {
+        None
+    } else {
+        Some(&s[..floor_char_boundary(s, MAX_FIELD_BYTES)])
+    }
+}
+
+/// Lower-cases `s` into `buf`, dropping invisible characters (a zero-width space inside "vi\u{200B}agra"
+/// must not hide the word).
+fn lower_into(buf: &mut String, s: &str) {
+    buf.clear();
+    if s.is_ascii() {
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+        return;
+    }
+    for c in s.chars() {
+        if is_invisible(c) {
+            continue;
+        }
+        if c.is_ascii() {
+            buf.push(c.to_ascii_lowercase());
+        } else {
+            buf.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Case-insensitive hash of short ASCII-ish text without a buffer (lower-cases 8 bytes at a time).
+fn hash_lower(s: &str) -> u64 {
+    hash_lower_seeded(0, s)
+}
+
+fn hash_lower_seeded(seed: u64, s: &str) -> u64 {
+    let mut buf = [0u8; 64];
+    let s = &s[..floor_char_boundary(s, 64)];
+    if s.is_ascii() {
+        let b = &mut buf[..s.len()];
+        b.copy_from_slice(s.as_bytes());
+        b.make_ascii_lowercase();
+        hash_bytes(seed, b)
+    } else {
+        let mut owned = String::with_capacity(s.len());
+        lower_into(&mut owned, s);
+        hash_bytes(seed, owned.as_bytes())
+    }
+}
+
+/// The largest index ≤ `max` that is a char boundary of `s` (`str::floor_char_boundary` is unstable).
+pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
+    if max >= s.len() {
+        return s.len();
+    }
+    let mut i = max;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn log2_bucket(n: usize) -> u64 {
+    u64::from(usize::BITS - n.leading_zeros())
+}
+
+fn is_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '$' | '£'
+            | '€'
+            | '¥'
+            | '₹'
+            | '!'
+            | '?'
+            | '%'
+            | '*'
+            | '#'
+            | '&'
+            | '+'
+            | '@'
+            | '~'
+            | '^'
+            | '|'
+            | '>'
+            | '<'
+    )
+}
+
+/// Zero-width and bidi-control characters, used to hide words from filters.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Han, Hiragana, Katakana, Hangul and their punctuation-free relatives: scripts written without spaces.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK Extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK Unified Ideographs
+        | '\u{AC00}'..='\u{D7AF}' // Hangul syllables
+        | '\u{F900}'..='\u{FAFF}' // CJK Compatibility Ideographs
+        | '\u{FF66}'..='\u{FF9F}' // half-width Katakana
+        | '\u{20000}'..='\u{2FA1F}') // Extensions B–F, compatibility supplement
+}
+
+/// The registrable domain and TLD of a lower-cased host name. An approximation of the Public Suffix
+/// List that covers the common two-level country suffixes (`co.uk`, `com.au`, …) without a data file.
+fn registrable_domain(host: &str) -> (&str, &str) {
+    let mut dots = host.rmatch_indices('.').map(|(i, _)| i);
+    let Some(last) = dots.next() else {
+        return (host, host);
+    };
+    let tld = &host[last + 1..];
+    let Some(second) = dots.next() else {
+        return (host, tld);
+    };
+    let sld = &host[second + 1..last];
+    let generic_sld = tld.len() == 2
+        && matches!(
+            sld,
+            "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or" | "go"
+        );
+    if generic_sld {
+        match dots.next() {
+            Some(third) => (&host[third + 1..], tld),
+            None => (host, tld),
+        }
+    } else {
+        (&host[second + 1..], tld)
+    }
+}
+
+/// The /24 of an IPv4 address or the /48 of an IPv6 one: spam runs come from neighbouring addresses.
+fn ip_prefix(ip: &str) -> &str {
+    if ip.contains(':') {
+        let mut n = 0;
+        for (i, c) in ip.char_indices() {
+            if c == ':' {
+                n += 1;
+                if n == 3 {
+                    return &ip[..i];
+                }
+            }
+        }
+        ip
+    } else {
+        ip.rfind('.').map_or(ip, |i| &ip[..i])
+    }
+}
+
+/// A coarse browser family: the exact version string is noise, the family (or a bot's library) is not.
+fn ua_family(ua: &str) -> &'static str {
+    let lower = |needle: &str| {
+        ua.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    const FAMILIES: [(&str, &str); 17] = [
+        ("curl/", "curl"),
+        ("wget", "wget"),
+        ("python", "python"),
+        ("java/", "java"),
+        ("go-http", "go"),
+        ("okhttp", "okhttp"),
+        ("libwww", "perl"),
+        ("headless", "headless"),
+        ("bot", "bot"),
+        ("spider", "bot"),
+        ("crawl", "bot"),
+        ("edg/", "edge"),
+        ("opr/", "opera"),
+        ("firefox/", "firefox"),
+        ("chrome/", "chrome"),
+        ("safari/", "safari"),
+        ("trident/", "msie"),
+    ];
+    for (needle, family) in FAMILIES {
+        if lower(needle) {
+            return family;
+        }
+    }
+    if lower("msie ") {
+        "msie"
+    } else if lower("mozilla/") {
+        "mozilla-other"
+    } else {
+        "other"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Features {
+        let mut fz = Featurizer::new(FeatureConfig::default());
+        let mut out = Features::new();
+        fz.featurize_text(text, &mut out);
+        out
+    }
+
+    fn has(f: &Features, h: u64) -> bool {
+        let id = (h >> (64 - FeatureConfig::default().bits() as u32)) as u32;
+        f.iter().any(|(i, _)| i == id)
+    }
+
+    #[test]
+    fn words_are_case_folded_and_counted() {
+        let f = ids("Free FREE free");
+        assert!(has(&f, hash_bytes(K_WORD, b"free")));
+        let id = (hash_bytes(K_WORD, b"free") >> 44) as u32;
+        assert_eq!(f.iter().find(|&(i, _)| i == id).unwrap().1, 3);
+    }
+
+    #[test]
+    fn cjk_becomes_character_bigrams() {
+        let f = ids("免费赚钱");
+        let h = |c: char| hash_bytes(K_CJK, &u32::from(c).to_le_bytes());
+        assert!(has(&f, combine(h('免'), h('费'))));
+        assert!(has(&f, combine(h('赚'), h('钱'))));
+        assert!(!has(&f, hash_bytes(K_WORD, "免费赚钱".as_bytes())));
+        // Japanese mixes scripts; Katakana runs are not one giant token either.
+        let f = ids("セールスの電話");
+        assert!(has(&f, combine(h('セ'), h('ー'))));
+    }
+
+    #[test]
+    fn invisible_characters_do_not_hide_words() {
+        let f = ids("buy vi\u{200B}agra now");
+        assert!(has(&f, hash_bytes(K_WORD, b"viagra")));
+        assert!(has(&f, combine(hash_bytes(K_SHAPE, b"invisible"), 1)));
+    }
+
+    #[test]
+    fn urls_give_host_domain_tld_and_path() {
+        let f = ids("see https://shop.cheap-pills.co.uk/buy/viagra?ref=1.");
+        assert!(has(&f, hash_bytes(K_URL + HOST, b"shop.cheap-pills.co.uk")));
+        assert!(has(&f, hash_bytes(K_URL + DOMAIN, b"cheap-pills.co.uk")));
+        assert!(has(&f, hash_bytes(K_URL + TLD, b"uk")));
+        assert!(has(
+            &f,
+            combine(hash_bytes(K_URL + PATH, b""), hash_lower("viagra"))
+        ));
+        assert!(has(&f, combine(hash_bytes(K_SHAPE, b"links"), 1)));
+    }
+
+    #[test]
+    fn emails_ips_and_phones_are_typed() {
+        let f = ids("mail me: bob@mail.example.com or call 0800 123 4567, from 10.1.2.3");
+        assert!(has(&f, hash_bytes(K_EMAIL + DOMAIN, b"example.com")));
+        assert!(has(&f, hash_bytes(K_PHONE, b"any")));
+        assert!(has(&f, hash_bytes(K_IP, b"10.1.2")));
+    }
+
+    #[test]
+    fn registrable_domains() {
+        assert_eq!(
+            registrable_domain("a.b.example.com"),
+            ("example.com", "com")
+        );
+        assert_eq!(
+            registrable_domain("x.example.co.uk"),
+            ("example.co.uk", "uk")
+        );
+        assert_eq!(registrable_domain("example.co.uk"), ("example.co.uk", "uk"));
+        assert_eq!(registrable_domain("localhost"), ("localhost", "localhost"));
+        assert_eq!(ip_prefix("203.0.113.9"), "203.0.113");
+        assert_eq!(ip_prefix("2001:db8:1:2::1"), "2001:db8:1");
+    }
+
+    #[test]
+    fn metadata_is_prefixed_by_field() {
+        let c = Comment {
+            comment_author: Some("Cheap Pills".into()),
+            comment_author_email: Some("x123@spam.example".into()),
+            user_agent: Some("curl/8.0".into()),
+            user_ip: Some("198.51.100.23".into()),
+            ..Comment::default()
+        };
+        let mut fz = Featurizer::new(FeatureConfig::default());
+        let f = fz.features(&c);
+        assert!(has(&f, hash_lower_seeded(K_AUTHOR_WORD, "pills")));
+        assert!(has(&f, hash_bytes(K_UA, b"curl")));
+        assert!(has(&f, hash_bytes(K_USER_IP, b"198.51.100")));
+        assert!(has(&f, hash_bytes(K_EMAIL + DOMAIN, b"spam.example")));
+        // The same word in the text is a different feature from the author's.
+        assert!(!has(&f, hash_bytes(K_WORD, b"pills")));
+    }
+
+    #[test]
+    fn text_beyond_the_cap_is_ignored_and_flagged() {
+        let cfg = FeatureConfig::params().max_text_bytes(16).check().unwrap();
+        let mut fz = Featurizer::new(cfg);
+        let mut out = Features::new();
+        fz.featurize_text("short words here then zzzzqqq", &mut out);
+        assert!(out.truncated());
+        let id = (hash_bytes(K_WORD, b"zzzzqqq") >> 44) as u32;
+        assert!(out.iter().all(|(i, _)| i != id));
+        // Cutting inside a multi-byte character is safe.
+        fz.featurize_text("ééééééééééééééééé", &mut out);
+        assert!(out.truncated());
+    }
+
+    #[test]
+    fn reuse_gives_identical_output() {
+        let mut fz = Featurizer::new(FeatureConfig::default());
+        let (mut a, mut b) = (Features::new(), Features::new());
+        fz.featurize_text("Win a FREE prize!! txt WIN to 87121", &mut a);
+        fz.featurize_text("something else entirely, 日本語", &mut b);
+        fz.featurize_text("Win a FREE prize!! txt WIN to 87121", &mut b);
+        assert_eq!(a, b);
+    }
+}

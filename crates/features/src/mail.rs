@@ -1,0 +1,306 @@
+//! Mail reduced to what a comment has: the subject and the readable body, without headers.
+//!
+//! Comments have no `Received:` chains or `X-Mailer:` lines; a model trained on whole RFC 822 messages
+//! learns those instead of the words. [`mail_text`] keeps the `Subject`, walks MIME parts (to a
+//! bounded depth), decodes quoted-printable and base64 text parts, drops attachments and turns HTML
+//! into text. It never fails: anything it cannot parse is passed through as text.
+
+/// Deepest MIME nesting followed.
+const MAX_DEPTH: usize = 6;
+
+/// The subject and readable body of a raw RFC 822 message.
+///
+/// ```
+/// let raw = "From: a@b\r\nSubject: Hello there\r\nContent-Type: text/html\r\n\r\n<p>Buy <b>now</b></p>";
+/// assert_eq!(ferret_features::mail::mail_text(raw).trim(), "Hello there\n\n Buy  now");
+/// ```
+pub fn mail_text(raw: &str) -> String {
+    let (headers, body) = split_headers(raw);
+    let mut out = String::with_capacity(body.len().min(1 << 16));
+    if let Some(subject) = header(headers, "subject") {
+        out.push_str(subject.trim());
+        out.push_str("\n\n");
+    }
+    part_text(headers, body, &mut out, 0);
+    out
+}
+
+/// Splits at the first empty line; a message without one is all headers.
+fn split_headers(raw: &str) -> (&str, &str) {
+    for sep in ["\r\n\r\n", "\n\n"] {
+        if let Some(i) = raw.find(sep) {
+            let (h, b) = raw.split_at(i);
+            return (h, &b[sep.len()..]);
+        }
+    }
+    (raw, "")
+}
+
+/// The unfolded value of the first header called `name` (case-insensitive).
+fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    let mut lines = headers.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        if !k.trim().eq_ignore_ascii_case(name) {
+            continue;
+        }
+        // Folded continuation lines: return only the first physical line's span when there are none;
+        // otherwise the value up to the last continuation line (callers only need the parameters).
+        let start = v.as_ptr() as usize - headers.as_ptr() as usize;
+        let mut end = start + v.len();
+        while let Some(next) = lines.peek() {
+            if next.starts_with([' ', '\t']) {
+                end = next.as_ptr() as usize - headers.as_ptr() as usize + next.len();
+                lines.next();
+            } else {
+                break;
+            }
+        }
+        return Some(&headers[start..end]);
+    }
+    None
+}
+
+/// The value of `param=` in a structured header such as `Content-Type`.
+fn param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
+    for piece in value.split(';').skip(1) {
+        let (k, v) = piece.split_once('=')?;
+        if k.trim().eq_ignore_ascii_case(name) {
+            return Some(v.trim().trim_matches('"'));
+        }
+    }
+    None
+}
+
+fn part_text(headers: &str, body: &str, out: &mut String, depth: usize) {
+    let ctype = header(headers, "content-type").unwrap_or("text/plain");
+    let mime = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime.starts_with("multipart/") && depth < MAX_DEPTH {
+        if let Some(boundary) = param(ctype, "boundary").filter(|b| !b.is_empty()) {
+            let delim = format!("--{boundary}");
+            for part in body.split(delim.as_str()).skip(1) {
+                if part.starts_with("--") {
+                    break;
+                }
+                let (h, b) = split_headers(part.trim_start_matches(['\r', '\n']));
+                part_text(h, b, out, depth + 1);
+            }
+            return;
+        }
+    }
+    if !(mime.is_empty() || mime.starts_with("text/") || mime.starts_with("multipart/")) {
+        return; // attachments, images
+    }
+    let encoding = header(headers, "content-transfer-encoding")
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let decoded = match encoding.as_str() {
+        "quoted-printable" => quoted_printable(body),
+        "base64" => base64(body),
+        _ => body.to_owned(),
+    };
+    if mime.contains("html") {
+        html_to_text(&decoded, out);
+    } else {
+        out.push_str(&decoded);
+    }
+    out.push('\n');
+}
+
+fn quoted_printable(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' {
+            if b[i + 1..].starts_with(b"\r\n") {
+                i += 3;
+                continue;
+            }
+            if b[i + 1..].starts_with(b"\n") {
+                i += 2;
+                continue;
+            }
+            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(hex), b.get(i + 2).and_then(hex)) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: &u8) -> Option<u8> {
+    (*c as char).to_digit(16).map(|d| d as u8)
+}
+
+fn base64(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Drops tags (a tag becomes a space, so `<p>a</p><p>b</p>` stays two words), comments, `<script>`
+/// and `<style>` contents, and decodes the common entities.
+fn html_to_text(html: &str, out: &mut String) {
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        push_entities(&rest[..lt], out);
+        let after = &rest[lt..];
+        let lower_start: String = after
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let close = if after.starts_with("<!--") {
+            after.find("-->").map(|i| i + 3)
+        } else if lower_start.starts_with("<script") || lower_start.starts_with("<style") {
+            let tag = if lower_start.starts_with("<script") {
+                "</script"
+            } else {
+                "</style"
+            };
+            find_ci(after, tag).and_then(|i| after[i..].find('>').map(|j| i + j + 1))
+        } else {
+            after.find('>').map(|i| i + 1)
+        };
+        match close {
+            Some(n) => {
+                // Comments are deleted outright (defeats `Wr<!--x-->inkle`); tags become a space.
+                if !after.starts_with("<!--") {
+                    out.push(' ');
+                }
+                rest = &after[n..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    push_entities(rest, out);
+}
+
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn push_entities(s: &str, out: &mut String) {
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let end = after.find(';').filter(|&i| i <= 10);
+        let decoded = end.and_then(|i| {
+            let name = &after[1..i];
+            match name {
+                "nbsp" => Some(' '),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            }
+        });
+        match (decoded, end) {
+            (Some(c), Some(i)) => {
+                out.push(c);
+                rest = &after[i + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_headers_keeps_subject() {
+        let raw = "Received: from x\nFrom: a@b.example\nSubject: Cheap\n meds\n\nHello\nworld\n";
+        let t = mail_text(raw);
+        assert!(t.starts_with("Cheap\n meds\n\nHello\nworld"), "{t:?}");
+        assert!(!t.contains("Received"));
+    }
+
+    #[test]
+    fn walks_multipart_and_decodes() {
+        let raw = "Subject: s\nContent-Type: multipart/alternative; boundary=\"XX\"\n\n\
+                   preamble\n--XX\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n\
+                   caf=C3=A9 soft=\nbreak\n--XX\nContent-Type: text/html\nContent-Transfer-Encoding: base64\n\n\
+                   PGI+Qm9sZDwvYj4mYW1wOw==\n--XX\nContent-Type: image/png\n\niVBORw0KGgo=\n--XX--\n";
+        let t = mail_text(raw);
+        assert!(t.contains("café softbreak"), "{t:?}");
+        assert!(t.contains(" Bold &"), "{t:?}");
+        assert!(!t.contains("iVBOR") && !t.contains("preamble"), "{t:?}");
+    }
+
+    #[test]
+    fn html_comments_and_scripts_vanish() {
+        let mut out = String::new();
+        html_to_text(
+            "Wr<!--x-->inkle<script>var a=1;</script> &#65;&#x42;&bogus",
+            &mut out,
+        );
+        assert_eq!(out, "Wrinkle  AB&bogus");
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for raw in [
+            "",
+            "\n\n",
+            "Content-Type: multipart/mixed; boundary=\n\n--",
+            "=",
+            "a=\r",
+            "<",
+            "&#99999999;",
+        ] {
+            let _ = mail_text(raw);
+            let _ = quoted_printable(raw);
+            let mut s = String::new();
+            html_to_text(raw, &mut s);
+        }
+    }
+}
