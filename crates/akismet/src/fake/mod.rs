@@ -178,6 +178,7 @@ struct State {
     throttled: bool,
     sites: BTreeMap<String, SiteCounts>,
     log: Vec<FakeRequest>,
+    recording: bool,
     next_guid: u64,
 }
 
@@ -232,6 +233,7 @@ impl FakeAkismet {
                 throttled: false,
                 sites: BTreeMap::new(),
                 log: Vec::new(),
+                recording: true,
                 next_guid: 1,
             }),
             accepted: AtomicUsize::new(0),
@@ -327,6 +329,11 @@ impl FakeAkismet {
         self.shared.lock().log.clone()
     }
 
+    /// Turns the request log on (the default) or off, e.g. for benchmarks with millions of calls.
+    pub fn set_recording(&self, on: bool) {
+        self.shared.lock().recording = on;
+    }
+
     /// Forgets the request log.
     pub fn clear_requests(&self) {
         self.shared.lock().log.clear();
@@ -409,13 +416,17 @@ pub(crate) fn plan(shared: &Shared, mut req: FakeRequest) -> Plan {
         Some(Fault::Delay(d)) => s.latency + *d,
         Some(other) => {
             let other = other.clone();
-            s.log.push(req);
+            if s.recording {
+                s.log.push(req);
+            }
             return Plan::Fault(other);
         }
         None => s.latency,
     };
     let reply = respond(&mut s, &req);
-    s.log.push(req);
+    if s.recording {
+        s.log.push(req);
+    }
     Plan::Reply { reply, delay }
 }
 

@@ -111,3 +111,23 @@ fn dropping_the_fake_closes_its_port() {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
+
+#[test]
+fn recording_can_be_switched_off_without_changing_answers() {
+    let fake = fake();
+    fake.set_recording(false);
+    let (_, body, _) = post(
+        &fake,
+        "/1.1/verify-key",
+        "key=fakekey12345&blog=https%3A%2F%2Fb.example",
+    );
+    assert_eq!(body, "valid");
+    assert!(fake.requests().is_empty());
+    fake.set_recording(true);
+    post(
+        &fake,
+        "/1.1/verify-key",
+        "key=fakekey12345&blog=https%3A%2F%2Fb.example",
+    );
+    assert_eq!(fake.requests().len(), 1);
+}
