@@ -12,11 +12,12 @@
 //! | 14 | 1 | combining: 0 chi-squared, 1 naive Bayes |
 //! | 15 | 1 | reserved, 0 |
 //! | 16 | 4 | `max_text_bytes` |
-//! | 20 | 32 | `robinson_s`, `robinson_x`, `min_dev`, `alpha` as f64 |
-//! | 52 | 16 | comments learned: ham, spam |
-//! | 68 | 8 | number of non-empty buckets `n` |
-//! | 76 | 8 | total file length in bytes |
-//! | 84 | … | `n` × (LEB128 bucket delta, LEB128 ham count, LEB128 spam count) |
+//! | 20 | 4 | `max_clues` |
+//! | 24 | 32 | `robinson_s`, `robinson_x`, `min_dev`, `alpha` as f64 |
+//! | 56 | 16 | comments learned: ham, spam |
+//! | 72 | 8 | number of non-empty buckets `n` |
+//! | 80 | 8 | total file length in bytes |
+//! | 88 | … | `n` × (LEB128 bucket delta, LEB128 ham count, LEB128 spam count) |
 //! | end − 4 | 4 | CRC-32 of every byte before it |
 
 use std::fs;
@@ -32,7 +33,7 @@ use crate::{Error, Model, Result};
 pub const MAGIC: &[u8; 8] = b"FERRETNB";
 /// The model file format this build writes and the newest it reads.
 pub const FORMAT_VERSION: u16 = 1;
-const HEADER: usize = 84;
+const HEADER: usize = 88;
 
 impl Model {
     /// The model as a file image.
@@ -54,6 +55,7 @@ impl Model {
         });
         b.push(0);
         b.extend_from_slice(&self.features.max_text_bytes().to_le_bytes());
+        b.extend_from_slice(&self.config.max_clues.to_le_bytes());
         for v in [
             self.config.robinson_s,
             self.config.robinson_x,
@@ -132,6 +134,7 @@ impl Model {
         };
         let _reserved = r.u8();
         let max_text = r.u32();
+        let max_clues = r.u32();
         let (s, x, min_dev, alpha) = (r.f64(), r.f64(), r.f64(), r.f64());
         let docs = [r.u64(), r.u64()];
         let nz = r.u64();
@@ -175,6 +178,7 @@ impl Model {
             .min_dev(min_dev)
             .alpha(alpha)
             .presence(flags & 2 != 0)
+            .max_clues(max_clues)
             .check()
             .map_err(|_| Error::Corrupt {
                 what: "model parameters out of range",

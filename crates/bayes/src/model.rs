@@ -183,56 +183,109 @@ impl Model {
         out
     }
 
-    /// Robinson's smoothed per-feature probabilities combined with Fisher's chi-squared method.
-    fn chi_squared(&self, f: &Features) -> Score {
+    /// Robinson's smoothed probability that a feature means spam, or `None` when it is too close to
+    /// 0.5 to count.
+    #[inline]
+    fn clue(&self, id: u32, nham: f64, nspam: f64) -> Option<f64> {
         let cfg = &self.config;
+        let &[h, s] = self.counts.get(id as usize)?;
+        let n = f64::from(h) + f64::from(s);
+        let p = if n == 0.0 {
+            cfg.robinson_x
+        } else {
+            let sr = f64::from(s) / nspam;
+            let hr = f64::from(h) / nham;
+            sr / (sr + hr)
+        };
+        let fw = (cfg.robinson_s * cfg.robinson_x + n * p) / (cfg.robinson_s + n);
+        ((fw - 0.5).abs() >= cfg.min_dev).then_some(fw)
+    }
+
+    /// Robinson's smoothed per-feature probabilities combined with Fisher's chi-squared method, over
+    /// at most `max_clues` of the strongest clues.
+    fn chi_squared(&self, f: &Features) -> Score {
         let (nham, nspam) = (self.docs[0].max(1) as f64, self.docs[1].max(1) as f64);
-        // Running products of f and 1-f, rescaled instead of taking a logarithm per feature.
-        let (mut prod_h, mut prod_s) = (1.0f64, 1.0f64);
-        let (mut ln_h, mut ln_s) = (0.0f64, 0.0f64);
-        let mut clues = 0u32;
-        for &id in f.ids() {
-            let Some(&[h, s]) = self.counts.get(id as usize) else {
-                continue;
-            };
-            let n = f64::from(h) + f64::from(s);
-            let p = if n == 0.0 {
-                cfg.robinson_x
-            } else {
-                let sr = f64::from(s) / nspam;
-                let hr = f64::from(h) / nham;
-                sr / (sr + hr)
-            };
-            let fw = (cfg.robinson_s * cfg.robinson_x + n * p) / (cfg.robinson_s + n);
-            if (fw - 0.5).abs() < cfg.min_dev {
-                continue;
+        let cap = self.config.max_clues as usize;
+        let mut acc = ChiAcc::default();
+        if cap == 0 || f.len() <= cap {
+            for &id in f.ids() {
+                if let Some(fw) = self.clue(id, nham, nspam) {
+                    acc.add(fw);
+                }
             }
-            clues += 1;
-            prod_h *= fw;
-            prod_s *= 1.0 - fw;
-            if prod_h < 1e-200 {
-                prod_h *= 1e200;
-                ln_h -= 200.0 * LN_10;
+        } else {
+            // Long texts only: keep the strongest clues (this allocates, short comments never do).
+            let mut clues: Vec<f64> = f
+                .ids()
+                .iter()
+                .filter_map(|&id| self.clue(id, nham, nspam))
+                .collect();
+            if clues.len() > cap {
+                clues.select_nth_unstable_by(cap, |a, b| {
+                    (b - 0.5).abs().total_cmp(&(a - 0.5).abs())
+                });
+                clues.truncate(cap);
             }
-            if prod_s < 1e-200 {
-                prod_s *= 1e200;
-                ln_s -= 200.0 * LN_10;
+            for fw in clues {
+                acc.add(fw);
             }
         }
-        if clues == 0 {
+        acc.score()
+    }
+}
+
+/// Running products of `f` and `1 - f`, rescaled instead of taking a logarithm per feature.
+struct ChiAcc {
+    prod_h: f64,
+    prod_s: f64,
+    ln_h: f64,
+    ln_s: f64,
+    clues: u32,
+}
+
+impl Default for ChiAcc {
+    fn default() -> Self {
+        ChiAcc {
+            prod_h: 1.0,
+            prod_s: 1.0,
+            ln_h: 0.0,
+            ln_s: 0.0,
+            clues: 0,
+        }
+    }
+}
+
+impl ChiAcc {
+    #[inline]
+    fn add(&mut self, fw: f64) {
+        self.clues += 1;
+        self.prod_h *= fw;
+        self.prod_s *= 1.0 - fw;
+        if self.prod_h < 1e-200 {
+            self.prod_h *= 1e200;
+            self.ln_h -= 200.0 * LN_10;
+        }
+        if self.prod_s < 1e-200 {
+            self.prod_s *= 1e200;
+            self.ln_s -= 200.0 * LN_10;
+        }
+    }
+
+    fn score(self) -> Score {
+        if self.clues == 0 {
             return Score::from_log_odds(0.0, 0);
         }
-        ln_h += prod_h.ln(); // Σ ln f
-        ln_s += prod_s.ln(); // Σ ln (1 - f)
-                             // Qh small ⇔ strong ham evidence; Qs small ⇔ strong spam evidence. P = (1 + Qh − Qs) / 2.
-        let lq_h = ln_chi2q(-2.0 * ln_h, clues);
-        let lq_s = ln_chi2q(-2.0 * ln_s, clues);
+        let ln_h = self.ln_h + self.prod_h.ln(); // Σ ln f
+        let ln_s = self.ln_s + self.prod_s.ln(); // Σ ln (1 - f)
+                                                 // Qh small ⇔ strong ham evidence; Qs small ⇔ strong spam evidence. P = (1 + Qh − Qs) / 2.
+        let lq_h = ln_chi2q(-2.0 * ln_h, self.clues);
+        let lq_s = ln_chi2q(-2.0 * ln_s, self.clues);
         let (q_h, q_s) = (lq_h.exp(), lq_s.exp());
         // num = (1 − Qs) + Qh and den = (1 − Qh) + Qs, each summed in log space so that clear cases
         // keep distinct scores instead of all rounding to exactly 0 or 1.
         let ln_num = ln_add(1.0 - q_s, lq_h);
         let ln_den = ln_add(1.0 - q_h, lq_s);
-        Score::from_log_odds(ln_num - ln_den, clues)
+        Score::from_log_odds(ln_num - ln_den, self.clues)
     }
 }
 

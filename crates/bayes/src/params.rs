@@ -23,9 +23,12 @@ pub enum Combining {
 /// | `min_dev` | 0.1 | features whose smoothed P(spam) is within this of 0.5 are ignored | [0, 0.5) |
 /// | `alpha` | 1.0 | additive smoothing of the naive-Bayes likelihoods | > 0 |
 /// | `presence` | true | learn each feature once per comment instead of once per occurrence | – |
+/// | `max_clues` | 25 | combine only this many of the strongest clues; 0 = all | 0..=65,535 |
 ///
-/// The defaults are SpamBayes'; `ferret eval` measured them against bogofilter's (s = 0.0178,
-/// min_dev = 0.375) on the shared corpora, see the README.
+/// `robinson_s`, `robinson_x` and `min_dev` are SpamBayes' defaults; `ferret eval` measured them
+/// against bogofilter's (s = 0.0178, x = 0.52, min_dev = 0.375) and found them equal or better on the
+/// shared corpora. `max_clues` = 25 (SpamBayes uses 150) was chosen by the same measurement: on long
+/// mails it lifts ROC AUC from 0.9991 to 0.9998; on short comments it rarely applies.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ModelParams(ModelConfig);
 
@@ -38,6 +41,7 @@ pub struct ModelConfig {
     pub(crate) min_dev: f64,
     pub(crate) alpha: f64,
     pub(crate) presence: bool,
+    pub(crate) max_clues: u32,
 }
 
 impl Default for ModelConfig {
@@ -49,6 +53,7 @@ impl Default for ModelConfig {
             min_dev: 0.1,
             alpha: 1.0,
             presence: true,
+            max_clues: 25,
         }
     }
 }
@@ -81,6 +86,10 @@ impl ModelConfig {
     /// Whether features are learned once per comment.
     pub fn presence(&self) -> bool {
         self.presence
+    }
+    /// Most clues combined per comment (0: all).
+    pub fn max_clues(&self) -> u32 {
+        self.max_clues
     }
 }
 
@@ -115,6 +124,11 @@ impl ModelParams {
         self.0.presence = p;
         self
     }
+    /// Combine at most this many of the strongest clues (0: all).
+    pub fn max_clues(mut self, n: u32) -> Self {
+        self.0.max_clues = n;
+        self
+    }
     /// Validates every parameter.
     pub fn check(self) -> Result<ModelConfig> {
         let c = self.0;
@@ -130,6 +144,9 @@ impl ModelParams {
         if !(c.min_dev >= 0.0 && c.min_dev < 0.5) {
             return bad("min_dev", c.min_dev, "[0, 0.5)");
         }
+        if c.max_clues > 65_535 {
+            return bad("max_clues", f64::from(c.max_clues), "0..=65535");
+        }
         if !(c.alpha > 0.0 && c.alpha.is_finite()) {
             return bad("alpha", c.alpha, "(0, inf)");
         }
@@ -140,8 +157,8 @@ impl ModelParams {
 /// The three-way decision's cutoffs on P(spam): below `ham` is ham, at or above `spam` is spam, in
 /// between is unsure (escalate, or hold for moderation).
 ///
-/// The defaults (0.10, 0.90) were chosen with `ferret eval`: on the shared corpora they keep the
-/// error rate outside the band low while leaving a small unsure share; see the README's table.
+/// The defaults (0.40, 0.90) were chosen with `ferret eval` (5-fold, seed 7): on SMS they leave 2.2 %
+/// unsure at 0.39 % error, on the SpamAssassin mails 4.3 % unsure at 0.08 % error; see the README.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cutoffs {
     ham: f64,
@@ -151,7 +168,7 @@ pub struct Cutoffs {
 impl Default for Cutoffs {
     fn default() -> Self {
         Cutoffs {
-            ham: 0.10,
+            ham: 0.40,
             spam: 0.90,
         }
     }

@@ -25,8 +25,16 @@ pub fn mail_text(raw: &str) -> String {
     out
 }
 
-/// Splits at the first empty line; a message without one is all headers.
+/// Splits at the first empty line. Text that does not start with a header line (`Name: value`) has
+/// no header block and is all body.
 fn split_headers(raw: &str) -> (&str, &str) {
+    let first = raw.lines().next().unwrap_or("");
+    let is_header = first.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if !is_header {
+        return ("", raw);
+    }
     for sep in ["\r\n\r\n", "\n\n"] {
         if let Some(i) = raw.find(sep) {
             let (h, b) = raw.split_at(i);
@@ -284,6 +292,15 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, "Wrinkle  AB&bogus");
+    }
+
+    #[test]
+    fn text_without_headers_is_all_body() {
+        assert_eq!(
+            mail_text("Hi there: how are you?\n\nBye").trim(),
+            "Hi there: how are you?\n\nBye"
+        );
+        assert_eq!(mail_text("just a note").trim(), "just a note");
     }
 
     #[test]
