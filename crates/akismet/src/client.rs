@@ -20,7 +20,7 @@ const MAX_BODY: usize = 4 << 20;
 /// in-flight limit, so make one per process and pass clones around.
 ///
 /// Every method is a complete example in this documentation; they all run against
-/// [`FakeAkismet`](crate::fake::FakeAkismet) (feature `fake`).
+/// `fake::FakeAkismet` (feature `fake`).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -283,30 +283,7 @@ impl Client {
         let answer = self.call(Endpoint::KeySites, body).await?;
         wire::parse_key_sites(&answer.body, &answer.headers, &cfg.key)
     }
-}
 
-fn key_sites_body(key: &crate::ApiKey, query: &KeySitesQuery) -> String {
-    let mut form = Form::new(key);
-    form.pair("format", "json");
-    if let Some(m) = &query.month {
-        form.pair("month", m);
-    }
-    if let Some(f) = &query.filter {
-        form.pair("filter", f);
-    }
-    if let Some(o) = query.order {
-        form.pair("order", o.as_wire());
-    }
-    if let Some(l) = query.limit {
-        form.pair("limit", &l.to_string());
-    }
-    if let Some(o) = query.offset {
-        form.pair("offset", &o.to_string());
-    }
-    form.finish()
-}
-
-impl Client {
     /// Sends `body` to `endpoint`, retrying retryable failures with jittered exponential backoff.
     async fn call(&self, endpoint: Endpoint, body: String) -> Result<Answer> {
         let cfg = &self.inner.config;
@@ -422,6 +399,28 @@ impl Client {
         }
         network(endpoint, e.without_url())
     }
+}
+
+/// The key-sites form: JSON always (the CSV form is for humans).
+fn key_sites_body(key: &crate::ApiKey, query: &KeySitesQuery) -> String {
+    let mut form = Form::new(key);
+    form.pair("format", "json");
+    if let Some(m) = &query.month {
+        form.pair("month", m);
+    }
+    if let Some(f) = &query.filter {
+        form.pair("filter", f);
+    }
+    if let Some(o) = query.order {
+        form.pair("order", o.as_wire());
+    }
+    if let Some(l) = query.limit {
+        form.pair("limit", &l.to_string());
+    }
+    if let Some(o) = query.offset {
+        form.pair("offset", &o.to_string());
+    }
+    form.finish()
 }
 
 fn network(endpoint: Endpoint, e: impl std::error::Error + Send + Sync + 'static) -> Error {

@@ -73,7 +73,7 @@ impl ClientConfig {
         }
     }
 
-    /// Where the API lives, e.g. a [`FakeAkismet`](crate::fake::FakeAkismet)'s URL.
+    /// Where the API lives, e.g. `FakeAkismet::base_url()` in tests (feature `fake`).
     pub fn base_url(mut self, url: impl Into<String>) -> ClientConfig {
         self.base_url = url.into();
         self

@@ -18,8 +18,16 @@
 //! - [`Error`]: one error enum; [`Error::is_retryable`] says whether trying again can help.
 //! - [`Oracle`] / [`BlockingOracle`]: the network edge as object-safe traits, so the router can
 //!   be tested with a double.
-//! - [`fake::FakeAkismet`] (feature `fake`): a real HTTP server on 127.0.0.1 that behaves like
-//!   Akismet, with programmable verdicts, latency and faults, and a request log.
+#![cfg_attr(
+    feature = "fake",
+    doc = "- [`fake::FakeAkismet`] (feature `fake`): a real HTTP server on 127.0.0.1 that behaves
+  like Akismet, with programmable verdicts, latency and faults, and a request log."
+)]
+#![cfg_attr(
+    not(feature = "fake"),
+    doc = "- `fake::FakeAkismet` (feature `fake`, off in this build): a real HTTP server on
+  127.0.0.1 that behaves like Akismet, with programmable verdicts, latency and faults."
+)]
 //!
 //! ```
 //! # #[cfg(feature = "fake")]

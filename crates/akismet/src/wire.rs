@@ -401,6 +401,7 @@ fn site(row: &Value) -> Option<SiteActivity> {
 }
 
 /// Decodes a form body (or query string) into pairs, repeated names kept in order.
+#[cfg(any(test, feature = "fake"))]
 pub(crate) fn decode_form(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }

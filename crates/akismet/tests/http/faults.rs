@@ -201,3 +201,40 @@ async fn refused_connections_are_network_errors_until_the_fake_listens_again() {
         "a new connection after the outage"
     );
 }
+
+#[tokio::test]
+async fn connect_timeout_fires_when_the_server_never_completes_the_handshake() {
+    // A listener with a full accept queue that never accepts: Linux drops further SYNs, so the
+    // client's connect hangs, as against a black-holed host.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break, // the queue is full
+        }
+    }
+    let client = ferret_akismet::ClientConfig::new(FakeAkismet::KEY, FakeAkismet::BLOG)
+        .base_url(format!("http://{addr}"))
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(5))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = client.verify_key().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { limit, .. } if limit == Duration::from_millis(200)),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(listener);
+}
