@@ -191,6 +191,27 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
     println!(
         "  train {train_seconds:.3} s per fold; classify {classify_per_second:.0} comments/s (featurize + score, one thread)"
     );
+    if a.files.len() > 1 {
+        // The pooled figures also judge calibration across sources; these judge each source alone.
+        for (src, path) in a.files.iter().enumerate() {
+            let part: Vec<Scored> = scored
+                .iter()
+                .zip(&examples)
+                .filter(|(_, e)| e.source == src)
+                .map(|(s, _)| *s)
+                .collect();
+            if part.iter().all(|s| s.spam) || part.iter().all(|s| !s.spam) {
+                continue;
+            }
+            println!(
+                "  {}: n {}  AUC {:.4}  escalation for error <= 0.5 % {}",
+                path.display(),
+                part.len(),
+                metrics::auc(&part),
+                pct(metrics::escalation(&part, 0.005).share)
+            );
+        }
+    }
     Ok(0)
 }
 

@@ -36,7 +36,9 @@ impl Record {
         let mut r: Record = serde_json::from_str(line).map_err(|e| {
             let mut s = e.to_string();
             if s.contains("surrogate") || s.contains("hex escape") {
-                s.push_str(" (JSON strings must be valid Unicode: no lone surrogates in \\u escapes)");
+                s.push_str(
+                    " (JSON strings must be valid Unicode: no lone surrogates in \\u escapes)",
+                );
             }
             s
         })?;
@@ -141,12 +143,14 @@ pub struct Example {
     pub comment: Comment,
     /// Its label.
     pub label: Label,
+    /// Index of the file it came from in the list given.
+    pub source: usize,
 }
 
 /// Reads every labelled record of `paths`; the first bad line is an error naming file and line.
 pub fn read_labelled(paths: &[PathBuf], mail: bool) -> anyhow::Result<Vec<Example>> {
     let mut out = Vec::new();
-    for path in paths {
+    for (source, path) in paths.iter().enumerate() {
         let mut lines = Lines::new(open(path)?, path.clone());
         let name = source_name(path);
         while let Some((at, line)) = lines
@@ -167,7 +171,11 @@ pub fn read_labelled(paths: &[PathBuf], mail: bool) -> anyhow::Result<Vec<Exampl
                     comment.comment_content = Some(ferret_features::mail::mail_text(&raw));
                 }
             }
-            out.push(Example { comment, label });
+            out.push(Example {
+                comment,
+                label,
+                source,
+            });
         }
     }
     Ok(out)

@@ -25,23 +25,38 @@ pub fn mail_text(raw: &str) -> String {
     out
 }
 
-/// Splits at the first empty line. Text that does not start with a header line (`Name: value`) has
-/// no header block and is all body.
+/// Splits at the first empty line, if there is one and everything before it is a header block: `Name: value` lines,
+/// folded continuations, and optionally an mbox `From ` line first. Anything else (an SMS that reads
+/// "Sorry: call you later") has no headers and is all body.
 fn split_headers(raw: &str) -> (&str, &str) {
-    let first = raw.lines().next().unwrap_or("");
-    let is_header = first.split_once(':').is_some_and(|(name, _)| {
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    });
-    if !is_header {
+    let Some((head, body)) = ["\r\n\r\n", "\n\n"]
+        .iter()
+        .filter_map(|sep| raw.find(sep).map(|i| (i, sep.len())))
+        .min()
+        .map(|(i, n)| (&raw[..i], &raw[i + n..]))
+    else {
+        return ("", raw); // no blank line: no header block
+    };
+    let mut headers = 0;
+    for (k, line) in head.lines().enumerate() {
+        if k == 0 && line.starts_with("From ") {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) && headers > 0 {
+            continue;
+        }
+        let is_header = line.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        if !is_header {
+            return ("", raw);
+        }
+        headers += 1;
+    }
+    if headers == 0 {
         return ("", raw);
     }
-    for sep in ["\r\n\r\n", "\n\n"] {
-        if let Some(i) = raw.find(sep) {
-            let (h, b) = raw.split_at(i);
-            return (h, &b[sep.len()..]);
-        }
-    }
-    (raw, "")
+    (head, body)
 }
 
 /// The unfolded value of the first header called `name` (case-insensitive).
@@ -301,6 +316,9 @@ mod tests {
             "Hi there: how are you?\n\nBye"
         );
         assert_eq!(mail_text("just a note").trim(), "just a note");
+        assert_eq!(mail_text("Sorry: call later").trim(), "Sorry: call later");
+        let mbox = "From a@b  Thu Aug 22 2002\nSubject: hi\nX-A: 1\n  folded\n\nbody";
+        assert_eq!(mail_text(mbox), "hi\n\nbody\n");
     }
 
     #[test]
