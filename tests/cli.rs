@@ -183,7 +183,7 @@ fn a_million_lines_stream_through_in_order() {
     }
     w.flush().unwrap();
     drop(w);
-    let child = ferret()
+    let mut child = ferret()
         .args([
             "check",
             "--model",
@@ -194,7 +194,7 @@ fn a_million_lines_stream_through_in_order() {
         .spawn()
         .unwrap();
     let mut n = 0u32;
-    for line in BufReader::new(child.stdout.unwrap()).lines() {
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
         assert!(
             line.starts_with(&format!("{{\"id\":{n},")),
@@ -202,6 +202,7 @@ fn a_million_lines_stream_through_in_order() {
         );
         n += 1;
     }
+    assert!(child.wait().unwrap().success());
     assert_eq!(n, 1_000_000);
 }
 

@@ -214,19 +214,32 @@ impl Model {
                 }
             }
         } else {
-            // Long texts only: keep the strongest clues (this allocates, short comments never do).
-            let mut clues: Vec<f64> = f
-                .ids()
-                .iter()
-                .filter_map(|&id| self.clue(id, nham, nspam))
-                .collect();
-            if clues.len() > cap {
+            // Keep the strongest clues: on the stack for comment-sized inputs, on the heap for
+            // long texts only.
+            let mut stack = [0f64; 512];
+            let mut heap = Vec::new();
+            let clues: &mut [f64] = if f.len() <= stack.len() {
+                let mut n = 0;
+                for &id in f.ids() {
+                    if let Some(fw) = self.clue(id, nham, nspam) {
+                        stack[n] = fw;
+                        n += 1;
+                    }
+                }
+                &mut stack[..n]
+            } else {
+                heap.extend(f.ids().iter().filter_map(|&id| self.clue(id, nham, nspam)));
+                &mut heap
+            };
+            let keep = if clues.len() > cap {
                 clues.select_nth_unstable_by(cap, |a, b| {
                     (b - 0.5).abs().total_cmp(&(a - 0.5).abs())
                 });
-                clues.truncate(cap);
-            }
-            for fw in clues {
+                cap
+            } else {
+                clues.len()
+            };
+            for &fw in &clues[..keep] {
                 acc.add(fw);
             }
         }

@@ -117,11 +117,14 @@ fn fmt_p(p: f64) -> String {
     s.strip_suffix('.').unwrap_or(s).to_owned()
 }
 
+/// A line of a batch: its number, and its byte span in the batch's text or why it is unusable.
+type Item = (u64, Result<(usize, usize), String>);
+
 /// A batch of lines: their text in one buffer, and per line its number and span or error.
 #[derive(Default)]
 struct Batch {
     text: String,
-    items: Vec<(u64, Result<(usize, usize), String>)>,
+    items: Vec<Item>,
 }
 
 pub(crate) fn run(a: CheckArgs) -> anyhow::Result<i32> {

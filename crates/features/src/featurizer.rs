@@ -60,13 +60,58 @@ pub struct Featurizer {
     url_re: Regex,
     email_re: Regex,
     ip_re: Regex,
-    phone_re: Regex,
     word: String,
     hashes: Vec<u32>,
     prev_word: Option<u64>,
     prev_cjk: Option<(u64, bool)>,
     spans: Vec<(usize, usize)>,
     clean: String,
+}
+
+/// What one pass over the bytes tells about the text.
+struct Scan {
+    ascii: bool,
+    maybe_url: bool,
+    maybe_markup_link: bool,
+    at: bool,
+    maybe_ip: bool,
+    digits: usize,
+}
+
+impl Scan {
+    fn of(text: &str) -> Scan {
+        let b = text.as_bytes();
+        let mut scan = Scan {
+            ascii: true,
+            maybe_url: false,
+            maybe_markup_link: false,
+            at: false,
+            maybe_ip: false,
+            digits: 0,
+        };
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'0'..=b'9' => scan.digits += 1,
+                b'@' => scan.at = true,
+                b':' if b[i + 1..].starts_with(b"//") => scan.maybe_url = true,
+                b'.' => {
+                    if i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www") {
+                        scan.maybe_url = true;
+                    }
+                    if i > 0
+                        && b[i - 1].is_ascii_digit()
+                        && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+                    {
+                        scan.maybe_ip = true;
+                    }
+                }
+                b'<' | b'[' => scan.maybe_markup_link = true,
+                0x80.. => scan.ascii = false,
+                _ => {}
+            }
+        }
+        scan
+    }
 }
 
 /// Counts gathered while scanning the text, turned into shape tokens at the end.
@@ -90,7 +135,6 @@ impl Featurizer {
             url_re: re(r"(?i)(?:\b[a-z][a-z0-9+.-]{1,15}://|\bwww\.)[^\s<>\x22'()\[\]{}]+"),
             email_re: re(r"(?i)\b[a-z0-9._%+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,24})\b"),
             ip_re: re(r"(?-u:\b)([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.[0-9]{1,3}(?-u:\b)"),
-            phone_re: re(r"\+?[0-9][0-9 ().-]{5,22}[0-9]"),
             word: String::with_capacity(64),
             hashes: Vec::with_capacity(256),
             prev_word: None,
@@ -153,31 +197,38 @@ impl Featurizer {
         self.prev_word = None;
         self.prev_cjk = None;
         let mut stats = Stats::default();
-        if text.contains("://") || text.contains("www.") || text.contains("WWW.") {
+        // One pass over the bytes decides which of the costlier scans can be skipped.
+        let scan = Scan::of(text);
+        if scan.maybe_url {
             stats.links = self.urls(text);
         }
-        if text.contains("[url=") || text.contains("<a ") || text.contains("<A ") {
+        if scan.maybe_markup_link
+            && (text.contains("[url=") || text.contains("<a ") || text.contains("<A "))
+        {
             self.shape(b"markup-link", 1);
         }
-        if text.contains('@') {
+        if scan.at {
             self.emails(text);
         }
-        if text.is_ascii() {
+        if scan.ascii {
+            stats.chars = text.len();
             self.ascii_words(text, &mut stats);
-        } else if text.chars().any(is_invisible) {
-            // Zero-width characters split words ("vi\u{200B}agra"); read the text without them.
-            stats.invisible = true;
-            let mut clean = std::mem::take(&mut self.clean);
-            clean.clear();
-            clean.extend(text.chars().filter(|&c| !is_invisible(c)));
-            self.unicode_words(&clean, &mut stats);
-            self.clean = clean;
         } else {
-            self.unicode_words(text, &mut stats);
+            stats.chars = text.chars().count();
+            if text.chars().any(is_invisible) {
+                // Zero-width characters split words ("vi\u{200B}agra"); read the text without them.
+                stats.invisible = true;
+                let mut clean = std::mem::take(&mut self.clean);
+                clean.clear();
+                clean.extend(text.chars().filter(|&c| !is_invisible(c)));
+                self.mixed_words(&clean, &mut stats);
+                self.clean = clean;
+            } else {
+                self.mixed_words(text, &mut stats);
+            }
         }
-        let digits = text.bytes().filter(u8::is_ascii_digit).count();
-        if digits >= 7 {
-            self.numbers(text);
+        if scan.digits >= 7 {
+            self.numbers(text, scan.maybe_ip);
         }
         self.shapes(&stats);
         truncated
@@ -199,7 +250,6 @@ impl Featurizer {
 
     fn ascii_words(&mut self, text: &str, stats: &mut Stats) {
         let b = text.as_bytes();
-        stats.chars = b.len();
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
@@ -224,8 +274,22 @@ impl Featurizer {
         }
     }
 
+    /// Text with some non-ASCII: whitespace-separated chunks that are pure ASCII (most of them, in
+    /// Latin-script text with a `£` or an accent here and there) take the fast path; the rest go through
+    /// Unicode word segmentation.
+    fn mixed_words(&mut self, text: &str, stats: &mut Stats) {
+        for chunk in text.split_ascii_whitespace() {
+            if chunk.is_ascii() {
+                self.flush_cjk();
+                self.ascii_words(chunk, stats);
+            } else {
+                self.unicode_words(chunk, stats);
+            }
+        }
+        self.flush_cjk();
+    }
+
     fn unicode_words(&mut self, text: &str, stats: &mut Stats) {
-        stats.chars = text.chars().count();
         let mut last_bang = false;
         for seg in text.split_word_bounds() {
             let Some(first) = seg.chars().next() else {
@@ -286,13 +350,21 @@ impl Featurizer {
     fn word(&mut self, w: &str, stats: &mut Stats) {
         let mut digits = 0usize;
         let mut letters = 0usize;
-        for c in w.chars() {
-            if c.is_ascii_digit() {
-                digits += 1;
-            } else if c.is_alphabetic() {
-                letters += 1;
-                if c.is_uppercase() {
-                    stats.upper += 1;
+        if w.is_ascii() {
+            for &b in w.as_bytes() {
+                digits += usize::from(b.is_ascii_digit());
+                letters += usize::from(b.is_ascii_alphabetic());
+                stats.upper += usize::from(b.is_ascii_uppercase());
+            }
+        } else {
+            for c in w.chars() {
+                if c.is_ascii_digit() {
+                    digits += 1;
+                } else if c.is_alphabetic() {
+                    letters += 1;
+                    if c.is_uppercase() {
+                        stats.upper += 1;
+                    }
                 }
             }
         }
@@ -411,10 +483,10 @@ impl Featurizer {
     }
 
     /// IPv4 addresses (as /24) and phone-like digit runs.
-    fn numbers(&mut self, text: &str) {
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        if text.contains('.') {
+    fn numbers(&mut self, text: &str, maybe_ip: bool) {
+        if maybe_ip {
+            let mut spans = std::mem::take(&mut self.spans);
+            spans.clear();
             spans.extend(
                 self.ip_re
                     .captures_iter(text)
@@ -424,23 +496,17 @@ impl Featurizer {
             for &(a, b) in &spans {
                 self.push(hash_bytes(K_IP, &text.as_bytes()[a..b]));
             }
-            spans.clear();
+            self.spans = spans;
         }
-        spans.extend(
-            self.phone_re
-                .find_iter(text)
-                .take(16)
-                .map(|m| (m.start(), m.end())),
-        );
-        for &(a, b) in &spans {
-            let m = &text[a..b];
-            let digits = m.bytes().filter(u8::is_ascii_digit).count();
-            if (7..=15).contains(&digits) && !m.contains("..") {
-                self.push(combine(hash_bytes(K_PHONE, b""), digits as u64));
-                self.push(hash_bytes(K_PHONE, b"any"));
+        let mut found = 0;
+        for digits in phone_runs(text.as_bytes()) {
+            self.push(combine(hash_bytes(K_PHONE, b""), digits as u64));
+            self.push(hash_bytes(K_PHONE, b"any"));
+            found += 1;
+            if found == 16 {
+                break;
             }
         }
-        self.spans = spans;
     }
 
     fn metadata(&mut self, c: &Comment) {
@@ -561,6 +627,39 @@ pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
     i
 }
 
+/// Digit counts of phone-like runs: digits joined by at most two spaces, dots, dashes or parentheses
+/// ("0800 123 4567", "+44 (20) 7946-0958"), with 7 to 15 digits. Dotted quads are IPs, not phones.
+fn phone_runs(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            if !b[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let (mut digits, mut dots, mut gap) = (0usize, 0usize, 0u8);
+            while i < b.len() {
+                match b[i] {
+                    b'0'..=b'9' => {
+                        digits += 1;
+                        gap = 0;
+                    }
+                    b' ' | b'.' | b'-' | b'(' | b')' if gap < 2 => {
+                        dots += usize::from(b[i] == b'.');
+                        gap += 1;
+                    }
+                    _ => break,
+                }
+                i += 1;
+            }
+            if (7..=15).contains(&digits) && dots != 3 {
+                return Some(digits);
+            }
+        }
+        None
+    })
+}
+
 fn log2_bucket(n: usize) -> u64 {
     u64::from(usize::BITS - n.leading_zeros())
 }
@@ -589,8 +688,10 @@ fn is_symbol(c: char) -> bool {
 }
 
 /// Zero-width and bidi-control characters, used to hide words from filters.
+#[inline]
 pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+    (c as u32) >= 0xAD
+        && matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
         | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
@@ -753,6 +854,17 @@ mod tests {
         assert!(has(&f, hash_bytes(K_EMAIL + DOMAIN, b"example.com")));
         assert!(has(&f, hash_bytes(K_PHONE, b"any")));
         assert!(has(&f, hash_bytes(K_IP, b"10.1.2")));
+    }
+
+    #[test]
+    fn phone_runs_are_found_and_ips_are_not_phones() {
+        let runs: Vec<usize> =
+            phone_runs(b"call 0800 123 4567 or +44 (20) 7946-0958; ip 192.168.100.200; pin 1234")
+                .collect();
+        assert_eq!(runs, vec![11, 12]);
+        assert_eq!(phone_runs(b"09061701461.").collect::<Vec<_>>(), vec![11]);
+        assert_eq!(phone_runs(b"1 2 3 4 5 6 7").count(), 1);
+        assert_eq!(phone_runs(b"1234567890123456").count(), 0);
     }
 
     #[test]
