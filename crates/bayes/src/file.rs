@@ -405,6 +405,22 @@ mod tests {
     }
 
     #[test]
+    fn a_tiny_file_cannot_claim_a_huge_model() {
+        // Found by fuzzing: a valid 92-byte file declaring 2^28 buckets made the loader allocate
+        // 2 GiB. Bits are capped at 24 (128 MiB).
+        let mut b = Model::new(
+            FeatureConfig::params().bits(8).check().unwrap(),
+            ModelConfig::default(),
+        )
+        .to_bytes();
+        b[12] = 28;
+        let n = b.len();
+        let crc = crc32fast::hash(&b[..n - 4]);
+        b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(Model::from_bytes(&b), Err(Error::Corrupt { .. })));
+    }
+
+    #[test]
     fn other_tokenizer_version_is_refused_with_advice() {
         let mut b = trained().to_bytes();
         b[10] = b[10].wrapping_add(1);

@@ -216,7 +216,7 @@ impl Model {
         } else {
             // Keep the strongest clues: on the stack for comment-sized inputs, on the heap for
             // long texts only.
-            let mut stack = [0f64; 512];
+            let mut stack = [0f64; 128];
             let mut heap = Vec::new();
             let clues: &mut [f64] = if f.len() <= stack.len() {
                 let mut n = 0;

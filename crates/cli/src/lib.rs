@@ -92,7 +92,7 @@ pub enum CombiningOpt {
 /// Featurizer and model parameters for `train` and `eval`.
 #[derive(Debug, Clone, Args)]
 pub struct ModelOpts {
-    /// log2 of the number of hash buckets (8..=28); the model takes 8 bytes per bucket in memory.
+    /// log2 of the number of hash buckets (8..=24); the model takes 8 bytes per bucket in memory.
     #[arg(long, default_value_t = 20)]
     pub bits: u8,
     /// Do not add word bigrams.

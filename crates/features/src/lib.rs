@@ -53,7 +53,8 @@ pub const FEATURE_VERSION: u16 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FeatureError {
-    /// The hashed space must have between 8 and 28 bits.
+    /// The hashed space must have between 8 and 24 bits (a model holds 8 bytes per bucket, so 24 bits
+    /// is already 128 MiB; the cap keeps a tiny hostile model file from claiming gigabytes).
     #[error("feature space of 2^{found} buckets is out of range: bits must be in {min}..={max}")]
     Bits {
         /// The value given.
@@ -77,7 +78,7 @@ pub enum FeatureError {
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `bits` | 20 | log2 of the number of hash buckets | 8..=28 |
+/// | `bits` | 20 | log2 of the number of hash buckets | 8..=24 |
 /// | `max_text_bytes` | 65,536 | text past this many bytes is not tokenized | 1..=16 MiB |
 /// | `bigrams` | true | add word bigrams to unigrams | – |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,11 +103,11 @@ impl FeatureParams {
     /// Validates every parameter at once.
     pub fn check(self) -> Result<FeatureConfig, FeatureError> {
         let c = self.0;
-        if !(8..=28).contains(&c.bits) {
+        if !(8..=24).contains(&c.bits) {
             return Err(FeatureError::Bits {
                 found: c.bits,
                 min: 8,
-                max: 28,
+                max: 24,
             });
         }
         if c.max_text_bytes == 0 || c.max_text_bytes > 16 << 20 {
