@@ -1,9 +1,11 @@
 //! `ferret check`: comments in (JSONL, stdin or `--text`), one JSON verdict line out per comment, in
 //! input order. Lines are parsed and scored by worker threads in batches; output order is kept.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
@@ -13,8 +15,10 @@ use ferret_features::{Comment, Features, Featurizer};
 use crate::input::{open, source_name, Lines, Record};
 use crate::{default_model_path, CutoffOpts};
 
-/// Lines per batch handed to the workers.
-const BATCH_LINES: usize = 8192;
+/// Lines per batch handed to a worker.
+const BATCH_LINES: usize = 4096;
+/// Text per batch; with the bounded queues this keeps memory flat on huge inputs.
+const BATCH_BYTES: usize = 1 << 20;
 
 /// Options of `ferret check`.
 #[derive(Debug, Args)]
@@ -70,6 +74,11 @@ struct Worker<'m> {
 impl Worker<'_> {
     fn score_comment(&mut self, comment: &Comment, id: &dyn Fn(&mut String)) {
         self.fz.featurize(comment, &mut self.features);
+        self.write_verdict(id);
+    }
+
+    /// Scores `self.features` and appends the verdict line.
+    fn write_verdict(&mut self, id: &dyn Fn(&mut String)) {
         let (verdict, score) = self.model.classify(&self.features, &self.cutoffs);
         self.out.push_str("{\"id\":");
         id(&mut self.out);
@@ -82,6 +91,15 @@ impl Worker<'_> {
     }
 
     fn line(&mut self, line_no: u64, line: Result<&str, &str>) {
+        // Fast path: a plain {"id", "text"} line needs no Comment (serde's flatten, which the full
+        // record uses, buffers the whole object first).
+        if let (false, Ok(l)) = (self.mail, line) {
+            if let Ok(Plain { id, text, .. }) = serde_json::from_str::<Plain>(l) {
+                self.fz.featurize_text(&text, &mut self.features);
+                self.write_verdict(&|out: &mut String| write_id(out, id.as_ref(), line_no));
+                return;
+            }
+        }
         let rec = line.map_err(str::to_owned).and_then(Record::parse);
         match rec {
             Ok(mut rec) => {
@@ -91,11 +109,8 @@ impl Worker<'_> {
                     }
                 }
                 let id = rec.id.take();
-                self.score_comment(&rec.comment, &|out: &mut String| match &id {
-                    Some(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
-                    None => {
-                        let _ = write!(out, "{line_no}");
-                    }
+                self.score_comment(&rec.comment, &|out: &mut String| {
+                    write_id(out, id.as_ref(), line_no)
                 });
             }
             Err(msg) => {
@@ -106,6 +121,28 @@ impl Worker<'_> {
                     serde_json::to_string(&msg).unwrap_or_default()
                 );
             }
+        }
+    }
+}
+
+/// A line with nothing but an id, a text and perhaps a label (ignored by `check`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Plain<'a> {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(borrow)]
+    text: std::borrow::Cow<'a, str>,
+    #[serde(default, rename = "label")]
+    _label: Option<serde::de::IgnoredAny>,
+}
+
+/// The id as given, or the line number.
+fn write_id(out: &mut String, id: Option<&serde_json::Value>, line_no: u64) {
+    match id {
+        Some(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
+        None => {
+            let _ = write!(out, "{line_no}");
         }
     }
 }
@@ -157,60 +194,107 @@ pub(crate) fn run(a: CheckArgs) -> anyhow::Result<i32> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
         .max(1);
-    let mut workers: Vec<Worker> = (0..threads).map(|_| new_worker()).collect();
-    let mut lines = Lines::new(open(&path)?, path.clone());
     let name = source_name(&path);
-    let mut batch = Batch::default();
-    let mut errors = 0u64;
-    loop {
-        batch.text.clear();
-        batch.items.clear();
-        while batch.items.len() < BATCH_LINES && batch.text.len() < 8 << 20 {
-            let Some((no, line)) = lines
-                .next_line()
-                .with_context(|| format!("reading {name}"))?
-            else {
-                break;
-            };
-            match line {
-                Ok(l) if l.trim().is_empty() => {}
-                Ok(l) => {
-                    let start = batch.text.len();
-                    batch.text.push_str(l);
-                    batch.items.push((no, Ok((start, batch.text.len()))));
-                }
-                Err(e) => batch.items.push((no, Err(e))),
-            }
-        }
-        if batch.items.is_empty() {
-            break;
-        }
-        let per = batch.items.len().div_ceil(threads);
-        let text = batch.text.as_str();
-        std::thread::scope(|s| {
-            for (w, chunk) in workers.iter_mut().zip(batch.items.chunks(per)) {
-                s.spawn(move || {
-                    for (no, item) in chunk {
-                        match item {
-                            Ok((a, b)) => w.line(*no, Ok(&text[*a..*b])),
-                            Err(e) => w.line(*no, Err(e)),
-                        }
-                    }
-                });
-            }
-        });
-        for w in &mut workers {
-            out.write_all(w.out.as_bytes())?;
-            w.out.clear();
-            errors += std::mem::take(&mut w.errors);
-        }
-    }
+    let lines = Lines::new(open(&path)?, path.clone());
+    let errors = pipeline(lines, threads, new_worker, &mut out, &name)?;
     out.flush()?;
     if errors > 0 {
         eprintln!("ferret: {errors} input line(s) of {name} could not be checked (see their \"error\" fields)");
         return Ok(1);
     }
     Ok(0)
+}
+
+/// Reads batches on one thread, scores whole batches on `threads` workers and writes the results in
+/// input order on the calling thread, so reading, scoring and writing overlap. Queues are bounded,
+/// so memory stays flat however long the input. Returns the number of bad lines.
+///
+/// Shutdown: a failed write (a closed pipe) returns early and drops the result queue, so workers
+/// stop at their next send; when the last worker is gone the batch queue's receiver is dropped and
+/// the reader stops at its next send. A read error ends the input; what was read is still written.
+fn pipeline<'m, R: std::io::BufRead + Send>(
+    mut lines: Lines<R>,
+    threads: usize,
+    new_worker: impl Fn() -> Worker<'m> + Sync,
+    out: &mut impl Write,
+    name: &str,
+) -> anyhow::Result<u64> {
+    let (batch_tx, batch_rx) = mpsc::sync_channel::<(u64, Batch)>(threads);
+    let batch_rx = Arc::new(Mutex::new(batch_rx));
+    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, String, u64)>(threads);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || -> anyhow::Result<()> {
+            for seq in 0.. {
+                let batch = read_batch(&mut lines).with_context(|| format!("reading {name}"))?;
+                if batch.items.is_empty() || batch_tx.send((seq, batch)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        for _ in 0..threads {
+            let rx = Arc::clone(&batch_rx);
+            let tx = done_tx.clone();
+            let new_worker = &new_worker;
+            s.spawn(move || {
+                let mut w = new_worker();
+                loop {
+                    // The guard is a temporary: the lock is held only while waiting for a batch.
+                    let Ok((seq, batch)) =
+                        rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
+                    else {
+                        break;
+                    };
+                    for (no, item) in &batch.items {
+                        match item {
+                            Ok((a, b)) => w.line(*no, Ok(&batch.text[*a..*b])),
+                            Err(e) => w.line(*no, Err(e)),
+                        }
+                    }
+                    let out = std::mem::take(&mut w.out);
+                    if tx.send((seq, out, std::mem::take(&mut w.errors))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(batch_rx);
+        drop(done_tx);
+        let mut pending = BTreeMap::new();
+        let (mut next, mut errors) = (0u64, 0u64);
+        for (seq, text, bad) in done_rx {
+            pending.insert(seq, (text, bad));
+            while let Some((text, bad)) = pending.remove(&next) {
+                out.write_all(text.as_bytes())?;
+                errors += bad;
+                next += 1;
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reader thread panicked"))??;
+        Ok(errors)
+    })
+}
+
+/// Up to [`BATCH_LINES`] lines or [`BATCH_BYTES`] of text; blank lines are skipped.
+fn read_batch<R: std::io::BufRead>(lines: &mut Lines<R>) -> io::Result<Batch> {
+    let mut batch = Batch::default();
+    while batch.items.len() < BATCH_LINES && batch.text.len() < BATCH_BYTES {
+        let Some((no, line)) = lines.next_line()? else {
+            break;
+        };
+        match line {
+            Ok(l) if l.trim().is_empty() => {}
+            Ok(l) => {
+                let start = batch.text.len();
+                batch.text.push_str(l);
+                batch.items.push((no, Ok((start, batch.text.len()))));
+            }
+            Err(e) => batch.items.push((no, Err(e))),
+        }
+    }
+    Ok(batch)
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ impl Featurizer {
         out.fill_from(&mut self.hashes, truncated);
     }
 
-    /// Featurizes bare text, as if it were a comment with only `comment_content` set.
+    /// Featurizes bare text: the same features as a comment with only `comment_content` set.
     pub fn featurize_text(&mut self, text: &str, out: &mut Features) {
         self.hashes.clear();
         let truncated = self.content(text);
@@ -383,14 +383,18 @@ impl Featurizer {
             self.prev_word = None;
             return;
         }
-        let mut buf = std::mem::take(&mut self.word);
-        lower_into(&mut buf, w);
-        if buf.is_empty() {
+        let h = if w.is_ascii() {
+            hash_lower_seeded(K_WORD, w) // w fits: MAX_WORD_BYTES < 64
+        } else {
+            let mut buf = std::mem::take(&mut self.word);
+            lower_into(&mut buf, w);
+            let h = (!buf.is_empty()).then(|| hash_bytes(K_WORD, buf.as_bytes()));
             self.word = buf;
-            return;
-        }
-        let h = hash_bytes(K_WORD, buf.as_bytes());
-        self.word = buf;
+            match h {
+                Some(h) => h,
+                None => return,
+            }
+        };
         self.push(h);
         if self.config.bigrams() {
             if let Some(p) = self.prev_word {
@@ -529,8 +533,6 @@ impl Featurizer {
                 }
                 None => self.shape(b"email-malformed", 1),
             }
-        } else {
-            self.shape(b"email-none", 1);
         }
         if let Some(url) = field(&c.comment_author_url) {
             self.url(K_AUTHOR_URL, url);
@@ -914,6 +916,21 @@ mod tests {
         // Cutting inside a multi-byte character is safe.
         fz.featurize_text("ééééééééééééééééé", &mut out);
         assert!(out.truncated());
+    }
+
+    #[test]
+    fn bare_text_equals_a_text_only_comment() {
+        let mut fz = Featurizer::new(FeatureConfig::default());
+        let mut a = Features::new();
+        for t in [
+            "",
+            "Hello World",
+            "日本語 and £5, call 0800 123 4567",
+            "x@y.example http://a.b/c",
+        ] {
+            fz.featurize_text(t, &mut a);
+            assert_eq!(a, fz.features(&Comment::from_text(t)), "{t:?}");
+        }
     }
 
     #[test]
