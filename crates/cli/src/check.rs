@@ -238,13 +238,10 @@ fn pipeline<'m, R: std::io::BufRead + Send>(
             let new_worker = &new_worker;
             s.spawn(move || {
                 let mut w = new_worker();
-                loop {
-                    // The guard is a temporary: the lock is held only while waiting for a batch.
-                    let Ok((seq, batch)) =
-                        rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
-                    else {
-                        break;
-                    };
+                // The guard is a temporary: the lock is held only while waiting for a batch.
+                while let Ok((seq, batch)) =
+                    rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
+                {
                     for (no, item) in &batch.items {
                         match item {
                             Ok((a, b)) => w.line(*no, Ok(&batch.text[*a..*b])),
