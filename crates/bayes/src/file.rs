@@ -202,14 +202,17 @@ impl Model {
                     what: "bucket ids not increasing",
                 });
             }
-            id = id.checked_add(delta).ok_or(Error::Corrupt {
+            id = id.checked_add(delta).ok_or_else(|| Error::Corrupt {
                 what: "bucket id overflows",
             })?;
             let ham = r.varint()?;
             let spam = r.varint()?;
-            let slot = model.counts.get_mut(id as usize).ok_or(Error::Corrupt {
-                what: "bucket id out of range",
-            })?;
+            let slot = model
+                .counts
+                .get_mut(id as usize)
+                .ok_or_else(|| Error::Corrupt {
+                    what: "bucket id out of range",
+                })?;
             let to_u32 = |v: u64| {
                 u32::try_from(v).map_err(|_| Error::Corrupt {
                     what: "count too large",
@@ -324,7 +327,8 @@ impl Reader<'_> {
     fn varint(&mut self) -> Result<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let byte = *self.b.get(self.at).ok_or(Error::Corrupt {
+            // `ok_or_else`: `ok_or` would build and drop an error for every varint of a model.
+            let byte = *self.b.get(self.at).ok_or_else(|| Error::Corrupt {
                 what: "counts end early",
             })?;
             self.at += 1;

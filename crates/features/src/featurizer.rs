@@ -4,7 +4,7 @@ use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::comment::Comment;
-use crate::hash::{combine, hash_bytes};
+use crate::hash::{combine, hash_ascii_lower, hash_bytes};
 use crate::{FeatureConfig, Features};
 
 /// Longest metadata field (author, e-mail, …) that is looked at, in bytes.
@@ -57,7 +57,6 @@ const IS_IP: u64 = 5;
 pub struct Featurizer {
     config: FeatureConfig,
     shift: u32,
-    url_re: Regex,
     email_re: Regex,
     ip_re: Regex,
     word: String,
@@ -132,7 +131,6 @@ impl Featurizer {
         Featurizer {
             config,
             shift: 64 - u32::from(config.bits()),
-            url_re: re(r"(?i)(?:\b[a-z][a-z0-9+.-]{1,15}://|\bwww\.)[^\s<>\x22'()\[\]{}]+"),
             email_re: re(r"(?i)\b[a-z0-9._%+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,24})\b"),
             ip_re: re(r"(?-u:\b)([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.[0-9]{1,3}(?-u:\b)"),
             word: String::with_capacity(64),
@@ -255,13 +253,18 @@ impl Featurizer {
             let c = b[i];
             if c.is_ascii_alphanumeric() {
                 let start = i;
+                let (mut digits, mut letters) = (0usize, 0usize);
                 while i < b.len()
                     && (b[i].is_ascii_alphanumeric()
                         || (b[i] == b'\'' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
                 {
+                    digits += usize::from(b[i].is_ascii_digit());
+                    letters += usize::from(b[i].is_ascii_alphabetic());
+                    stats.upper += usize::from(b[i].is_ascii_uppercase());
                     i += 1;
                 }
-                self.word(&text[start..i], stats);
+                stats.letters += letters;
+                self.word_counted(&text[start..i], digits, letters);
                 continue;
             }
             if is_symbol(c as char) {
@@ -347,28 +350,23 @@ impl Featurizer {
         }
     }
 
+    /// A word from the Unicode path: counts its letters and digits, then [`Self::word_counted`].
     fn word(&mut self, w: &str, stats: &mut Stats) {
-        let mut digits = 0usize;
-        let mut letters = 0usize;
-        if w.is_ascii() {
-            for &b in w.as_bytes() {
-                digits += usize::from(b.is_ascii_digit());
-                letters += usize::from(b.is_ascii_alphabetic());
-                stats.upper += usize::from(b.is_ascii_uppercase());
-            }
-        } else {
-            for c in w.chars() {
-                if c.is_ascii_digit() {
-                    digits += 1;
-                } else if c.is_alphabetic() {
-                    letters += 1;
-                    if c.is_uppercase() {
-                        stats.upper += 1;
-                    }
-                }
+        let (mut digits, mut letters) = (0usize, 0usize);
+        for c in w.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+            } else if c.is_alphabetic() {
+                letters += 1;
+                stats.upper += usize::from(c.is_uppercase());
             }
         }
         stats.letters += letters;
+        self.word_counted(w, digits, letters);
+    }
+
+    /// Word, number-shape and bigram tokens of one word whose digits and letters are counted.
+    fn word_counted(&mut self, w: &str, digits: usize, letters: usize) {
         if letters == 0 && digits > 0 {
             self.shape(b"num", digits.min(16) as u64);
         } else if letters > 0 && digits > 0 {
@@ -408,12 +406,7 @@ impl Featurizer {
     fn urls(&mut self, text: &str) -> usize {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        spans.extend(
-            self.url_re
-                .find_iter(text)
-                .take(32)
-                .map(|m| (m.start(), m.end())),
-        );
+        spans.extend(url_spans(text.as_bytes()).take(32));
         for &(a, b) in &spans {
             let url = text[a..b].trim_end_matches(['.', ',', ';', ':', '!', '?']);
             self.url(K_URL, url);
@@ -603,13 +596,9 @@ fn hash_lower(s: &str) -> u64 {
 }
 
 fn hash_lower_seeded(seed: u64, s: &str) -> u64 {
-    let mut buf = [0u8; 64];
     let s = &s[..floor_char_boundary(s, 64)];
     if s.is_ascii() {
-        let b = &mut buf[..s.len()];
-        b.copy_from_slice(s.as_bytes());
-        b.make_ascii_lowercase();
-        hash_bytes(seed, b)
+        hash_ascii_lower(seed, s.as_bytes())
     } else {
         let mut owned = String::with_capacity(s.len());
         lower_into(&mut owned, s);
@@ -627,6 +616,53 @@ pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Byte spans of links: `scheme://…` (scheme a letter then 1–15 of `[A-Za-z0-9+.-]`) or `www.…`,
+/// each starting at a word boundary and running to whitespace or one of `<>"'()[]{}`.
+fn url_spans(b: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let is_scheme = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-');
+    let ends = |c: u8| c.is_ascii_whitespace() || b"<>\"'()[]{}".contains(&c);
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let at_boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+            if !(at_boundary && b[i].is_ascii_alphabetic()) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut j = i + 1;
+            while j < b.len() && j - start <= 16 && is_scheme(b[j]) {
+                j += 1;
+            }
+            let body = if j - start >= 2 && b[j..].starts_with(b"://") {
+                Some(j + 3)
+            } else if b[start..].len() >= 4 && b[start..start + 4].eq_ignore_ascii_case(b"www.") {
+                Some(start + 4)
+            } else {
+                None
+            };
+            let Some(body) = body else {
+                // Skip the rest of this word.
+                i = j.max(i + 1);
+                while i < b.len() && b[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                continue;
+            };
+            let mut end = body;
+            while end < b.len() && !ends(b[end]) {
+                end += 1;
+            }
+            if end > body {
+                i = end;
+                return Some((start, end));
+            }
+            i = body;
+        }
+        None
+    })
 }
 
 /// Digit counts of phone-like runs: digits joined by at most two spaces, dots, dashes or parentheses
@@ -856,6 +892,24 @@ mod tests {
         assert!(has(&f, hash_bytes(K_EMAIL + DOMAIN, b"example.com")));
         assert!(has(&f, hash_bytes(K_PHONE, b"any")));
         assert!(has(&f, hash_bytes(K_IP, b"10.1.2")));
+    }
+
+    #[test]
+    fn url_spans_match_scheme_and_www_links_at_word_boundaries() {
+        let t = "see http://a.example/x?y=1, or WWW.b.example. Also svn+ssh://h/p and (https://c.example) \
+                 but not xwww.d.example nor ://e nor h://f nor mailto:g@example.com";
+        let spans: Vec<&str> = url_spans(t.as_bytes()).map(|(a, b)| &t[a..b]).collect();
+        assert_eq!(
+            spans,
+            [
+                "http://a.example/x?y=1,",
+                "WWW.b.example.",
+                "svn+ssh://h/p",
+                "https://c.example"
+            ]
+        );
+        assert_eq!(url_spans(b"http://").count(), 0);
+        assert_eq!(url_spans("ü http://é.example/ü".as_bytes()).count(), 1);
     }
 
     #[test]
