@@ -202,17 +202,19 @@ impl Model {
                     what: "bucket ids not increasing",
                 });
             }
-            id = id.checked_add(delta).ok_or_else(|| Error::Corrupt {
-                what: "bucket id overflows",
-            })?;
+            let Some(next) = id.checked_add(delta) else {
+                return Err(Error::Corrupt {
+                    what: "bucket id overflows",
+                });
+            };
+            id = next;
             let ham = r.varint()?;
             let spam = r.varint()?;
-            let slot = model
-                .counts
-                .get_mut(id as usize)
-                .ok_or_else(|| Error::Corrupt {
+            let Some(slot) = model.counts.get_mut(id as usize) else {
+                return Err(Error::Corrupt {
                     what: "bucket id out of range",
-                })?;
+                });
+            };
             let to_u32 = |v: u64| {
                 u32::try_from(v).map_err(|_| Error::Corrupt {
                     what: "count too large",
@@ -327,10 +329,12 @@ impl Reader<'_> {
     fn varint(&mut self) -> Result<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            // `ok_or_else`: `ok_or` would build and drop an error for every varint of a model.
-            let byte = *self.b.get(self.at).ok_or_else(|| Error::Corrupt {
-                what: "counts end early",
-            })?;
+            // Not `ok_or`: it would build and drop an error value for every varint of a model.
+            let Some(&byte) = self.b.get(self.at) else {
+                return Err(Error::Corrupt {
+                    what: "counts end early",
+                });
+            };
             self.at += 1;
             v |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
