@@ -48,6 +48,21 @@ fn check_file(model: &Path, input: &Path) -> Output {
     ])
 }
 
+/// `ferret check` on a file, with stdout and stderr piped, for tests that read output as it streams.
+fn spawn_check(model: &Path, input: &Path) -> std::process::Child {
+    ferret()
+        .args([
+            "check",
+            "--model",
+            model.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn train_then_check_keeps_order_ids_and_separates() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,16 +198,7 @@ fn a_million_lines_stream_through_in_order() {
     }
     w.flush().unwrap();
     drop(w);
-    let mut child = ferret()
-        .args([
-            "check",
-            "--model",
-            model.to_str().unwrap(),
-            input.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_check(&model, &input);
     let mut n = 0u32;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
@@ -212,17 +218,7 @@ fn a_closed_pipe_is_not_an_error() {
     let model = trained(dir.path());
     let input = dir.path().join("many.jsonl");
     std::fs::write(&input, "{\"text\":\"x\"}\n".repeat(200_000)).unwrap();
-    let mut child = ferret()
-        .args([
-            "check",
-            "--model",
-            model.to_str().unwrap(),
-            input.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_check(&model, &input);
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
