@@ -8,7 +8,7 @@
 //! - [`Model::joint_log_likelihood`] is plain multinomial naive Bayes, equal to
 //!   `linfa_bayes::MultinomialNb`'s (a test checks this), for reference and comparison.
 //! - [`Model::save`] / [`Model::load`] use a versioned, checksummed file written atomically; see
-//!   [`file`](crate::file) for the layout.
+//!   [`mod@file`] for the layout.
 //!
 //! ```
 //! use ferret_bayes::{Cutoffs, Label, Model, ModelConfig, Verdict};
