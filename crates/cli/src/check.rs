@@ -12,7 +12,7 @@ use clap::Args;
 use ferret_bayes::{Cutoffs, Model};
 use ferret_features::{Comment, Features, Featurizer};
 
-use crate::input::{open, source_name, Lines, Record};
+use crate::input::{open, read_as_mail, source_name, Lines, Record};
 use crate::{default_model_path, CutoffOpts};
 
 /// Lines per batch handed to a worker.
@@ -72,22 +72,31 @@ struct Worker<'m> {
 }
 
 impl Worker<'_> {
-    fn score_comment(&mut self, comment: &Comment, id: &dyn Fn(&mut String)) {
+    fn score_comment(&mut self, comment: &Comment, id: Option<&serde_json::Value>, line_no: u64) {
         self.fz.featurize(comment, &mut self.features);
-        self.write_verdict(id);
+        self.write_verdict(id, line_no);
     }
 
-    /// Scores `self.features` and appends the verdict line.
-    fn write_verdict(&mut self, id: &dyn Fn(&mut String)) {
+    /// Scores `self.features` and appends the verdict line; the id is `id` as given, or the line
+    /// number.
+    fn write_verdict(&mut self, id: Option<&serde_json::Value>, line_no: u64) {
         let (verdict, score) = self.model.classify(&self.features, &self.cutoffs);
         self.out.push_str("{\"id\":");
-        id(&mut self.out);
-        let _ = writeln!(
+        match id {
+            Some(v) => self
+                .out
+                .push_str(&serde_json::to_string(v).unwrap_or_default()),
+            None => {
+                let _ = write!(self.out, "{line_no}");
+            }
+        }
+        let _ = write!(
             self.out,
-            ",\"verdict\":\"{}\",\"p_spam\":{},\"source\":\"model\"}}",
-            verdict.as_str(),
-            fmt_p(score.p_spam)
+            ",\"verdict\":\"{}\",\"p_spam\":",
+            verdict.as_str()
         );
+        push_p(&mut self.out, score.p_spam);
+        self.out.push_str(",\"source\":\"model\"}\n");
     }
 
     fn line(&mut self, line_no: u64, line: Result<&str, &str>) {
@@ -96,7 +105,7 @@ impl Worker<'_> {
         if let (false, Ok(l)) = (self.mail, line) {
             if let Ok(Plain { id, text, .. }) = serde_json::from_str::<Plain>(l) {
                 self.fz.featurize_text(&text, &mut self.features);
-                self.write_verdict(&|out: &mut String| write_id(out, id.as_ref(), line_no));
+                self.write_verdict(id.as_ref(), line_no);
                 return;
             }
         }
@@ -104,14 +113,9 @@ impl Worker<'_> {
         match rec {
             Ok(mut rec) => {
                 if self.mail {
-                    if let Some(raw) = rec.comment.comment_content.take() {
-                        rec.comment.comment_content = Some(ferret_features::mail::mail_text(&raw));
-                    }
+                    read_as_mail(&mut rec.comment);
                 }
-                let id = rec.id.take();
-                self.score_comment(&rec.comment, &|out: &mut String| {
-                    write_id(out, id.as_ref(), line_no)
-                });
+                self.score_comment(&rec.comment, rec.id.as_ref(), line_no);
             }
             Err(msg) => {
                 self.errors += 1;
@@ -137,21 +141,16 @@ struct Plain<'a> {
     _label: Option<serde::de::IgnoredAny>,
 }
 
-/// The id as given, or the line number.
-fn write_id(out: &mut String, id: Option<&serde_json::Value>, line_no: u64) {
-    match id {
-        Some(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
-        None => {
-            let _ = write!(out, "{line_no}");
-        }
+/// Appends P(spam) with enough digits to keep near-certain scores apart, without float noise and
+/// without a temporary string.
+fn push_p(out: &mut String, p: f64) {
+    let start = out.len();
+    let _ = write!(out, "{p:.9}");
+    let trimmed = out[start..].trim_end_matches('0').len();
+    out.truncate(start + trimmed);
+    if out.ends_with('.') {
+        out.pop();
     }
-}
-
-/// P(spam) with enough digits to keep near-certain scores apart, without float noise.
-fn fmt_p(p: f64) -> String {
-    let s = format!("{p:.9}");
-    let s = s.trim_end_matches('0');
-    s.strip_suffix('.').unwrap_or(s).to_owned()
 }
 
 /// A line of a batch: its number, and its byte span in the batch's text or why it is unusable.
@@ -182,9 +181,9 @@ pub(crate) fn run(a: CheckArgs) -> anyhow::Result<i32> {
         let mut w = new_worker();
         let mut comment = Comment::from_text(text.as_str());
         if a.mail {
-            comment.comment_content = Some(ferret_features::mail::mail_text(text));
+            read_as_mail(&mut comment);
         }
-        w.score_comment(&comment, &|o: &mut String| o.push('1'));
+        w.score_comment(&comment, None, 1);
         out.write_all(w.out.as_bytes())?;
         out.flush()?;
         return Ok(0);
@@ -296,13 +295,20 @@ fn read_batch<R: std::io::BufRead>(lines: &mut Lines<R>) -> io::Result<Batch> {
 
 #[cfg(test)]
 mod tests {
-    use super::fmt_p;
+    use super::push_p;
 
     #[test]
     fn probabilities_print_compactly() {
-        assert_eq!(fmt_p(0.5), "0.5");
-        assert_eq!(fmt_p(1.0), "1");
-        assert_eq!(fmt_p(0.0), "0");
-        assert_eq!(fmt_p(0.123456789123), "0.123456789");
+        for (p, text) in [
+            (0.5, "0.5"),
+            (1.0, "1"),
+            (0.0, "0"),
+            (0.123456789123, "0.123456789"),
+            (0.1, "0.1"),
+        ] {
+            let mut out = String::from("x:");
+            push_p(&mut out, p);
+            assert_eq!(out, format!("x:{text}"));
+        }
     }
 }

@@ -137,6 +137,13 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
+/// `--mail`: replaces the comment text, a raw e-mail, by its subject and readable body.
+pub fn read_as_mail(comment: &mut Comment) {
+    if let Some(raw) = comment.comment_content.take() {
+        comment.comment_content = Some(ferret_features::mail::mail_text(&raw));
+    }
+}
+
 /// A labelled example read for training or evaluation.
 pub struct Example {
     /// The comment.

@@ -449,19 +449,15 @@ impl Featurizer {
         let mut buf = std::mem::take(&mut self.word);
         lower_into(&mut buf, host);
         let h = buf.as_str();
-        let is_ip = h.bytes().all(|b| b.is_ascii_digit() || b == b'.') || h.starts_with('[');
-        let host_hash = hash_bytes(kind + HOST, h.as_bytes());
-        let (dom, tld) = registrable_domain(h);
-        let dom_hash = hash_bytes(kind + DOMAIN, dom.as_bytes());
-        let tld_hash = hash_bytes(kind + TLD, tld.as_bytes());
-        self.word = buf;
-        self.push(host_hash);
-        if is_ip {
+        self.push(hash_bytes(kind + HOST, h.as_bytes()));
+        if h.bytes().all(|b| b.is_ascii_digit() || b == b'.') || h.starts_with('[') {
             self.push(hash_bytes(kind + IS_IP, b""));
         } else {
-            self.push(dom_hash);
-            self.push(tld_hash);
+            let (dom, tld) = registrable_domain(h);
+            self.push(hash_bytes(kind + DOMAIN, dom.as_bytes()));
+            self.push(hash_bytes(kind + TLD, tld.as_bytes()));
         }
+        self.word = buf;
     }
 
     fn emails(&mut self, text: &str) {
