@@ -151,7 +151,11 @@ mod tests {
         b.success();
         assert_eq!(b.permit(7_002), Permit::Call);
         b.failure(7_002, None);
-        assert_eq!(b.permit(7_003), Permit::Call, "counts restart after a success");
+        assert_eq!(
+            b.permit(7_003),
+            Permit::Call,
+            "counts restart after a success"
+        );
     }
 
     #[test]

@@ -290,7 +290,10 @@ impl Config {
         }
         let b = &self.budget;
         if !(b.burst_days.is_finite() && b.burst_days > 0.0 && b.burst_days <= 31.0) {
-            return bad("budget.burst_days", format!("{} is not in (0, 31]", b.burst_days));
+            return bad(
+                "budget.burst_days",
+                format!("{} is not in (0, 31]", b.burst_days),
+            );
         }
         if !(b.daily_cap.is_finite() && b.daily_cap >= 1.0) {
             return bad("budget.daily_cap", format!("{} is below 1", b.daily_cap));
@@ -353,13 +356,19 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let mut c = Config::default();
-        c.ham_cutoff = 0.95;
+        let c = Config {
+            ham_cutoff: 0.95,
+            ..Config::default()
+        };
         let e = c.check().unwrap_err().to_string();
         assert!(e.contains("ham_cutoff"), "{e}");
         let mut c = Config::default();
         c.budget.daily_cap = 0.5;
-        assert!(c.check().unwrap_err().to_string().contains("budget.daily_cap"));
+        assert!(c
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("budget.daily_cap"));
     }
 
     #[test]

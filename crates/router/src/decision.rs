@@ -184,7 +184,10 @@ impl fmt::Display for Reason {
             Reason::NoAkismet => f.write_str("unsure; no Akismet key configured"),
             Reason::NotEscalable => f.write_str("unsure; no user_ip, which Akismet requires"),
             Reason::BudgetExhausted { used, limit } => {
-                write!(f, "unsure; Akismet budget used ({used} of {limit} calls this month)")
+                write!(
+                    f,
+                    "unsure; Akismet budget used ({used} of {limit} calls this month)"
+                )
             }
             Reason::Paced => f.write_str("unsure; Akismet calls paced (allowance so far used)"),
             Reason::BandNarrowed { fraction } => write!(
@@ -310,7 +313,12 @@ mod tests {
         let s = id.to_string();
         assert_eq!(s, "0123456789abcdef0011223344556677");
         assert_eq!(s.parse::<CheckId>().unwrap(), id);
-        for bad in ["", "xyz", "0123456789abcdef001122334455667", "+123456789abcdef0011223344556677"] {
+        for bad in [
+            "",
+            "xyz",
+            "0123456789abcdef001122334455667",
+            "+123456789abcdef0011223344556677",
+        ] {
             assert!(bad.parse::<CheckId>().is_err(), "{bad}");
         }
     }

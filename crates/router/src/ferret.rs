@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use ferret_akismet::{ClientConfig, Oracle, Report};
 use ferret_bayes::{Cutoffs, Label, Model};
-use ferret_features::{Comment, FeatureConfig, Featurizer, Features};
+use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
 use ferret_store::{
     CallLimits, CheckRow, Durability, Endpoint, Event, LearnEntry, LearnOp, Snapshot, Store,
 };
@@ -277,12 +277,11 @@ impl Ferret {
             oracle_set,
         } = b;
         config.check()?;
-        let cutoffs = Cutoffs::new(config.ham_cutoff, config.spam_cutoff).map_err(|_| {
-            Error::Config {
+        let cutoffs =
+            Cutoffs::new(config.ham_cutoff, config.spam_cutoff).map_err(|_| Error::Config {
                 key: "ham_cutoff/spam_cutoff",
                 problem: "invalid".into(),
-            }
-        })?;
+            })?;
         let oracle = if oracle_set {
             oracle
         } else {
@@ -562,7 +561,12 @@ impl Ferret {
             now,
         );
         let ids = row.check_id.clone();
-        let mut events = vec![Self::ev(&ids, now, "check-unsure", format!("p_spam {p:.4}"))];
+        let mut events = vec![Self::ev(
+            &ids,
+            now,
+            "check-unsure",
+            format!("p_spam {p:.4}"),
+        )];
         events.extend(extra);
         events.push(Self::ev(&ids, now, "held", reason.to_string()));
         lock(&self.inner.store).write(|w| {
@@ -597,7 +601,16 @@ impl Ferret {
         let now = now_ms.div_euclid(1000);
         let Some(oracle) = self.inner.oracle.clone() else {
             return self.hold(
-                id, comment_id, comment, p, enc, Source::Model, Reason::NoAkismet, None, vec![], now,
+                id,
+                comment_id,
+                comment,
+                p,
+                enc,
+                Source::Model,
+                Reason::NoAkismet,
+                None,
+                vec![],
+                now,
             );
         };
         if comment.user_ip.as_deref().is_none_or(str::is_empty) {
@@ -665,7 +678,16 @@ impl Ferret {
             Ok(l) => l,
             Err(reason) => {
                 return self.hold(
-                    id, comment_id, comment, p, enc, Source::Model, reason, None, vec![], now,
+                    id,
+                    comment_id,
+                    comment,
+                    p,
+                    enc,
+                    Source::Model,
+                    reason,
+                    None,
+                    vec![],
+                    now,
                 )
             }
         };
@@ -692,7 +714,8 @@ impl Ferret {
                 let kind = ErrorKind::of(&e);
                 let retry_after = e.retry_after().map(|d| d.as_millis() as i64);
                 lock(&self.inner.breaker).failure(after_ms, retry_after);
-                lock(&self.inner.store).finish_call(ledger_id, &format!("error: {}", kind.as_str()))?;
+                lock(&self.inner.store)
+                    .finish_call(ledger_id, &format!("error: {}", kind.as_str()))?;
                 let due = retry_due.max(after + retry_after.unwrap_or(0) / 1000);
                 self.hold(
                     id,
@@ -892,12 +915,14 @@ impl Ferret {
 
     /// [`Ferret::submit_spam`] outside an async runtime.
     pub fn submit_spam_blocking(&self, target: impl Into<Target>) -> Result<Feedback> {
-        self.runtime()?.block_on(self.feedback(target.into(), Label::Spam))
+        self.runtime()?
+            .block_on(self.feedback(target.into(), Label::Spam))
     }
 
     /// [`Ferret::submit_ham`] outside an async runtime.
     pub fn submit_ham_blocking(&self, target: impl Into<Target>) -> Result<Feedback> {
-        self.runtime()?.block_on(self.feedback(target.into(), Label::Ham))
+        self.runtime()?
+            .block_on(self.feedback(target.into(), Label::Ham))
     }
 
     async fn feedback(&self, target: Target, label: Label) -> Result<Feedback> {
@@ -947,10 +972,22 @@ impl Ferret {
                     origin: "feedback".into(),
                 })?;
                 w.set_learned(&ids, Some(ls_), 1)?;
-                w.add_event(&Self::ev(&ids, now, "learned", format!("{ls_} from moderator")))?;
+                w.add_event(&Self::ev(
+                    &ids,
+                    now,
+                    "learned",
+                    format!("{ls_} from moderator"),
+                ))?;
             }
             w.add_event(&Self::ev(&ids, now, &format!("report-{ls_}"), ""))?;
-            w.update_decision(&ids, now, ls_, "moderator", &Reason::Feedback.to_string(), None)?;
+            w.update_decision(
+                &ids,
+                now,
+                ls_,
+                "moderator",
+                &Reason::Feedback.to_string(),
+                None,
+            )?;
             w.remove_recheck(&ids)?;
             if report {
                 w.enqueue_report(&ids, ls_, now)?;
@@ -1035,8 +1072,10 @@ impl Ferret {
                 }
                 Err(e) => {
                     let kind = ErrorKind::of(&e);
-                    lock(&self.inner.breaker)
-                        .failure(self.inner.clock.now_ms(), e.retry_after().map(|d| d.as_millis() as i64));
+                    lock(&self.inner.breaker).failure(
+                        self.inner.clock.now_ms(),
+                        e.retry_after().map(|d| d.as_millis() as i64),
+                    );
                     let mut st = lock(&self.inner.store);
                     st.finish_call(ledger, &format!("error: {}", kind.as_str()))?;
                     st.write(|w| {
@@ -1082,7 +1121,12 @@ impl Ferret {
                 if now - item.first_at > give_up {
                     lock(&self.inner.store).write(|w| {
                         w.remove_recheck(&item.check_id)?;
-                        w.add_event(&Self::ev(&item.check_id, now, "recheck-expired", "stays held"))
+                        w.add_event(&Self::ev(
+                            &item.check_id,
+                            now,
+                            "recheck-expired",
+                            "stays held",
+                        ))
                     })?;
                     out.given_up.push(id);
                     progressed = true;
@@ -1135,8 +1179,17 @@ impl Ferret {
                         let mut st = lock(&self.inner.store);
                         st.finish_call(ledger, &format!("error: {}", kind.as_str()))?;
                         st.write(|w| {
-                            w.reschedule_recheck(&item.check_id, after + interval, item.attempts + 1)?;
-                            w.add_event(&Self::ev(&item.check_id, after, "recheck-error", e.to_string()))
+                            w.reschedule_recheck(
+                                &item.check_id,
+                                after + interval,
+                                item.attempts + 1,
+                            )?;
+                            w.add_event(&Self::ev(
+                                &item.check_id,
+                                after,
+                                "recheck-error",
+                                e.to_string(),
+                            ))
                         })?;
                         out.failed += 1;
                     }
@@ -1149,7 +1202,12 @@ impl Ferret {
                         let ids = item.check_id.clone();
                         let guid = r.guid.clone();
                         self.write_and_learn(|w| {
-                            w.add_event(&Self::ev(&ids, after, &format!("recheck-{}", a.event), ""))?;
+                            w.add_event(&Self::ev(
+                                &ids,
+                                after,
+                                &format!("recheck-{}", a.event),
+                                "",
+                            ))?;
                             if let Some(secs) = a.pending_secs {
                                 w.reschedule_recheck(&ids, after + secs as i64, item.attempts + 1)?;
                                 return Ok(());

@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use ferret_features::{Comment, FeatureConfig, Featurizer, Features};
+use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
 use ferret_store::{CheckRow, Durability, Event, Store};
 
 use crate::codec;

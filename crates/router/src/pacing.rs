@@ -70,7 +70,9 @@ impl Pacer {
         };
         let l = self.limits(now);
         let month_room = l.paced.unwrap_or(limit).min(limit) as f64 - used.month_used as f64;
-        let day_room = l.daily.map_or(f64::INFINITY, |d| d as f64 - used.day_used as f64);
+        let day_room = l
+            .daily
+            .map_or(f64::INFINITY, |d| d as f64 - used.day_used as f64);
         let room = month_room.min(day_room);
         if room < 1.0 {
             return 0.0;
@@ -112,7 +114,10 @@ mod tests {
     #[test]
     fn unlimited_and_unpaced() {
         assert_eq!(Pacer::default().limits(JAN_2026), CallLimits::default());
-        assert_eq!(Pacer::default().band_fraction(JAN_2026, Budget::default()), 1.0);
+        assert_eq!(
+            Pacer::default().band_fraction(JAN_2026, Budget::default()),
+            1.0
+        );
         let p = Pacer {
             pacing: false,
             ..pacer(500)

@@ -259,7 +259,8 @@ impl Store {
         };
         let conn = Connection::open(path).map_err(sq)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(sq)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sq)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sq)?;
         conn.pragma_update(
             None,
             "synchronous",
@@ -394,7 +395,8 @@ impl Store {
         let mut w = Writer { tx, path };
         let out = f(&mut w)?;
         let Writer { tx, path } = w;
-        tx.commit().map_err(|source| Error::Sqlite { path, source })?;
+        tx.commit()
+            .map_err(|source| Error::Sqlite { path, source })?;
         Ok(out)
     }
 
@@ -694,9 +696,8 @@ impl Store {
     /// `(snapshots cleared, events deleted)`. Decisions, learned labels and the ledger stay.
     pub fn purge(&mut self, before: i64) -> Result<(u64, u64)> {
         self.write(|w| {
-            let cleared = w
-                .tx
-                .execute(
+            let cleared =
+                w.tx.execute(
                     "UPDATE checks SET submitted = NULL
                      WHERE submitted IS NOT NULL AND created_at < ?1
                        AND check_id NOT IN (SELECT check_id FROM recheck)
@@ -704,10 +705,9 @@ impl Store {
                     [before],
                 )
                 .map_err(w.sq())?;
-            let deleted = w
-                .tx
-                .execute("DELETE FROM events WHERE at < ?1", [before])
-                .map_err(w.sq())?;
+            let deleted =
+                w.tx.execute("DELETE FROM events WHERE at < ?1", [before])
+                    .map_err(w.sq())?;
             Ok((cleared as u64, deleted as u64))
         })
     }
@@ -788,7 +788,8 @@ impl Store {
     }
 }
 
-const CHECK_COLUMNS: &str = "SELECT check_id, comment_id, created_at, updated_at, verdict, source, \
+const CHECK_COLUMNS: &str =
+    "SELECT check_id, comment_id, created_at, updated_at, verdict, source, \
      p_spam, reason, akismet_guid, features, learned, learned_weight, submitted FROM checks";
 
 fn check_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckRow> {
@@ -954,7 +955,9 @@ impl Writer<'_> {
     /// Appends a history event.
     pub fn add_event(&mut self, e: &Event) -> Result<()> {
         self.tx
-            .prepare_cached("INSERT INTO events (check_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")
+            .prepare_cached(
+                "INSERT INTO events (check_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+            )
             .and_then(|mut st| st.execute(params![e.check_id, e.at, e.kind, e.detail]))
             .map_err(self.sq())?;
         Ok(())
@@ -995,7 +998,13 @@ impl Writer<'_> {
     }
 
     /// Queues (or re-queues) a recheck.
-    pub fn enqueue_recheck(&mut self, check_id: &str, now: i64, due_at: i64, reason: &str) -> Result<()> {
+    pub fn enqueue_recheck(
+        &mut self,
+        check_id: &str,
+        now: i64,
+        due_at: i64,
+        reason: &str,
+    ) -> Result<()> {
         self.tx
             .execute(
                 "INSERT INTO recheck (check_id, due_at, attempts, first_at, reason)

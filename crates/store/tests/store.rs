@@ -50,9 +50,14 @@ fn write_fixture() {
         }],
     )
     .unwrap();
-    s.reserve_call(JAN_2026, Endpoint::CommentCheck, None, &CallLimits::default())
-        .unwrap()
-        .unwrap();
+    s.reserve_call(
+        JAN_2026,
+        Endpoint::CommentCheck,
+        None,
+        &CallLimits::default(),
+    )
+    .unwrap()
+    .unwrap();
     // Fold the WAL into the file so the fixture is one self-contained file.
     drop(s);
     let c = rusqlite_checkpoint(&path);
@@ -71,8 +76,14 @@ fn opens_the_v1_fixture() {
     let path = dir.path().join("v1.db");
     std::fs::copy(fixture("v1.db"), &path).unwrap();
     let s = Store::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), ferret_store::migrations::latest());
-    let r = s.get_check("00000000000000000000000000000001").unwrap().unwrap();
+    assert_eq!(
+        s.schema_version().unwrap(),
+        ferret_store::migrations::latest()
+    );
+    let r = s
+        .get_check("00000000000000000000000000000001")
+        .unwrap()
+        .unwrap();
     assert_eq!(r, row("00000000000000000000000000000001", JAN_2026));
     assert_eq!(s.history(&r.check_id).unwrap().len(), 1);
     assert_eq!(s.calls_in_month(JAN_2026).unwrap(), 1);
@@ -111,15 +122,25 @@ fn refuses_foreign_newer_and_modified_databases() {
     drop(Store::open(&changed).unwrap());
     {
         let c = rusqlite::Connection::open(&changed).unwrap();
-        c.execute("UPDATE ferret_migrations SET checksum = 1 WHERE version = 1", [])
-            .unwrap();
+        c.execute(
+            "UPDATE ferret_migrations SET checksum = 1 WHERE version = 1",
+            [],
+        )
+        .unwrap();
     }
     let e = Store::open(&changed).unwrap_err();
-    assert!(matches!(e, Error::MigrationChanged { version: 1, .. }), "{e}");
+    assert!(
+        matches!(e, Error::MigrationChanged { version: 1, .. }),
+        "{e}"
+    );
 
     // Not a database at all.
     let junk = dir.path().join("junk.db");
-    std::fs::write(&junk, b"this is not sqlite, just text that is long enough to matter....").unwrap();
+    std::fs::write(
+        &junk,
+        b"this is not sqlite, just text that is long enough to matter....",
+    )
+    .unwrap();
     let e = Store::open(&junk).unwrap_err();
     assert!(e.to_string().contains("junk.db"), "{e}");
 }
@@ -158,8 +179,14 @@ fn ledger_limit_holds_across_connections_and_threads() {
     // A new month starts from zero; reports are recorded but never counted or refused.
     let mut s = s;
     let feb = JAN_2026 + 31 * 86_400;
-    assert!(s.reserve_call(feb, Endpoint::CommentCheck, None, &limits).unwrap().is_ok());
-    assert!(s.reserve_call(JAN_2026, Endpoint::SubmitSpam, None, &limits).unwrap().is_ok());
+    assert!(s
+        .reserve_call(feb, Endpoint::CommentCheck, None, &limits)
+        .unwrap()
+        .is_ok());
+    assert!(s
+        .reserve_call(JAN_2026, Endpoint::SubmitSpam, None, &limits)
+        .unwrap()
+        .is_ok());
     assert_eq!(s.calls_in_month(feb).unwrap(), 1);
     assert_eq!(s.stats(JAN_2026).unwrap().uncounted_calls, 1);
 }
@@ -182,7 +209,13 @@ fn purge_clears_snapshots_and_old_events_only() {
     assert_eq!((cleared, deleted), (1, 1));
     let o = s.get_check(&old.check_id).unwrap().unwrap();
     assert_eq!(o.submitted, None);
-    assert_eq!(o.features, old.features, "features stay so relabels still work");
+    assert_eq!(
+        o.features, old.features,
+        "features stay so relabels still work"
+    );
     assert!(s.history(&old.check_id).unwrap().is_empty());
-    assert_eq!(s.get_check(&new.check_id).unwrap().unwrap().submitted, new.submitted);
+    assert_eq!(
+        s.get_check(&new.check_id).unwrap().unwrap().submitted,
+        new.submitted
+    );
 }
