@@ -7,11 +7,17 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+// The store commands (`check --db`, `feedback`, `stats`, …) and issue 4's goals.
+#[path = "cli/site.rs"]
+mod site;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/train.jsonl");
 
 fn ferret() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
-    c.env_remove("FERRET_MODEL");
+    c.env_remove("FERRET_MODEL")
+        .env_remove("FERRET_CONFIG")
+        .env_remove("FERRET_AKISMET_KEY");
     c
 }
 

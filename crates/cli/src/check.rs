@@ -40,6 +40,12 @@ pub struct CheckArgs {
     /// Treat each text as a raw e-mail: keep subject and readable body, drop the headers.
     #[arg(long)]
     pub mail: bool,
+    /// Start a new store (--db) from an empty model instead of --model (a cold start).
+    #[arg(long, conflicts_with = "model")]
+    pub empty_model: bool,
+    /// Route through a store (--db or ferret.toml): budgeted Akismet escalation, history, feedback.
+    #[command(flatten)]
+    pub store: crate::site::StoreOpts,
 }
 
 /// Loads `--model`, or the default model with advice when it is missing.
@@ -164,6 +170,9 @@ struct Batch {
 }
 
 pub(crate) fn run(a: CheckArgs) -> anyhow::Result<i32> {
+    if a.store.wanted() || a.empty_model {
+        return crate::site::check(a);
+    }
     let cutoffs = a.cutoffs.cutoffs()?;
     let model = load_model(a.model.as_deref())?;
     let stdout = io::stdout();

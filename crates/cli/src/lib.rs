@@ -1,4 +1,5 @@
-//! The top of Ferret's pipeline: the `ferret` command line (`train`, `check`, `eval`).
+//! The top of Ferret's pipeline: the `ferret` command line (`train`, `check`, `eval`, and the store
+//! commands `feedback`, `stats`, `recheck`, `retrain`, `history`, `purge`).
 //!
 //! The binary's `main` parses [`Cli`] and calls [`run`], which returns the process exit code:
 //! 0 success; 1 the run finished but some input lines were bad (each got an error line); 2 a fatal
@@ -22,6 +23,7 @@ mod check;
 mod eval;
 pub mod input;
 pub mod metrics;
+pub mod site;
 mod train;
 
 use std::io::{self, Write};
@@ -54,6 +56,18 @@ pub enum Command {
     Check(CheckArgs),
     /// Stratified K-fold cross-validation on labelled JSONL files.
     Eval(EvalArgs),
+    /// Tell the store a comment is spam or ham: learned at once, reported to Akismet.
+    Feedback(site::FeedbackArgs),
+    /// This month's Akismet calls, escalation rate and verdict mix.
+    Stats(site::StatsArgs),
+    /// Recheck comments held while Akismet was unavailable, and send queued reports.
+    Recheck(site::StoreOnly),
+    /// Rebuild the store's model from a base corpus (or its seed model) plus all feedback.
+    Retrain(site::RetrainArgs),
+    /// A comment's decision and events.
+    History(site::HistoryArgs),
+    /// Delete as-submitted snapshots and history older than privacy.retain_days.
+    Purge(site::StoreOnly),
 }
 
 /// Runs a parsed command line and returns the exit code.
@@ -62,6 +76,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Train(a) => train::run(a),
         Command::Check(a) => check::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Feedback(a) => site::feedback(a),
+        Command::Stats(a) => site::stats(a),
+        Command::Recheck(a) => site::recheck(a),
+        Command::Retrain(a) => site::retrain(a),
+        Command::History(a) => site::history(a),
+        Command::Purge(a) => site::purge(a),
     };
     match result {
         Ok(code) => code,

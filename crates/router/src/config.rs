@@ -22,6 +22,7 @@ use crate::{Error, Result};
 /// | `budget.monthly_limit` | unlimited | the plan's calls per month |
 /// | `budget.pacing`, `burst_days`, `daily_cap` | true, 1, 2 | spread calls over the month |
 /// | `learning.akismet_weight` | 1 | times an Akismet answer is learned (0: not learned) |
+/// | `learning.warmup` | 50 | every comment is unsure until the model knows this many of each class |
 /// | `recheck.interval_secs`, `give_up_days` | 1200, 15 | as the WordPress plugin |
 /// | `breaker.failures`, `open_secs`, `max_open_secs` | 5, 30, 600 | circuit breaker |
 /// | `privacy.retain_days` | 15 | as-submitted snapshots and history are purged after this |
@@ -208,11 +209,17 @@ pub fn parse_limit(s: &str) -> std::result::Result<Option<u64>, String> {
 pub struct LearningSettings {
     /// How many times an Akismet answer is learned (0: never). Moderator feedback counts once.
     pub akismet_weight: u32,
+    /// Until the model has learned this many spam *and* this many ham comments, every comment is
+    /// treated as unsure: a model that has seen three comments is confidently wrong.
+    pub warmup: u64,
 }
 
 impl Default for LearningSettings {
     fn default() -> LearningSettings {
-        LearningSettings { akismet_weight: 1 }
+        LearningSettings {
+            akismet_weight: 1,
+            warmup: 50,
+        }
     }
 }
 

@@ -385,12 +385,13 @@ impl Ferret {
             }
             let (_, fz, f) = slot.as_mut().expect("just filled");
             fz.featurize(comment, f);
-            let (v, score) = self
-                .inner
-                .model
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .classify(f, &self.inner.cutoffs);
+            let model = self.inner.model.read().unwrap_or_else(|e| e.into_inner());
+            let (mut v, score) = model.classify(f, &self.inner.cutoffs);
+            let warmup = self.inner.config.learning.warmup;
+            if warmup > 0 && (model.docs(Label::Spam) < warmup || model.docs(Label::Ham) < warmup) {
+                v = ferret_bayes::Verdict::Unsure;
+            }
+            drop(model);
             let enc = (v == ferret_bayes::Verdict::Unsure).then(|| codec::encode(f));
             (score.p_spam, v, enc)
         })

@@ -16,7 +16,7 @@ async fn a_thousand_concurrent_checks_share_a_bounded_pool() {
             .param("comment_content")
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             FakeVerdict::Spam
         } else {
             FakeVerdict::Ham
