@@ -2,7 +2,11 @@
 //!
 //! This facade re-exports the pipeline's crates: [`features`] (a comment becomes hashed features),
 //! [`bayes`] (features become P(spam), learning online), [`akismet`] (the Akismet client and its
-//! fake), and [`cli`] (the `ferret` command line).
+//! fake), [`store`] (the SQLite store: history, ledger, learn log), [`router`] (the product:
+//! [`Ferret`] decides locally, escalates unsure comments to Akismet within the budget, learns from
+//! feedback) and [`cli`] (the `ferret` command line).
+//!
+//! An app embeds [`Ferret`]; see the README's "Embed it in your app" for an axum handler.
 //!
 //! ```
 //! use ferret::bayes::{Cutoffs, Label, Model, ModelConfig};
@@ -23,3 +27,6 @@ pub use ferret_bayes as bayes;
 pub use ferret_cli as cli;
 pub use ferret_features as features;
 pub use ferret_features::Comment;
+pub use ferret_router as router;
+pub use ferret_router::{Config, Decision, Ferret, Source, Verdict};
+pub use ferret_store as store;

@@ -471,3 +471,29 @@ pub(crate) fn retrain(a: RetrainArgs) -> anyhow::Result<i32> {
     );
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's `ferret.toml` block parses, and its values are what it says: the defaults,
+    /// except the example blog and monthly limit.
+    #[test]
+    fn readme_ferret_toml_is_valid_and_shows_the_defaults() {
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("README.md has a ```toml block");
+        let parsed: Config = toml::from_str(block).expect("README's ferret.toml parses");
+        parsed.check().expect("README's ferret.toml is valid");
+        let mut want = Config {
+            model: Some(PathBuf::from("models/default.ferret")),
+            ..Config::default()
+        };
+        want.akismet.blog = Some("https://example.org".into());
+        want.budget.monthly_limit = Some(1000);
+        assert_eq!(parsed, want);
+    }
+}

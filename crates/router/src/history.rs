@@ -1,10 +1,15 @@
 //! The history writer: confident decisions are recorded by a background thread in batched
 //! transactions, so the caller's thread never waits for SQLite on the common path.
+//!
+//! Callers append to a shared buffer under a briefly held mutex; the writer is woken only when a
+//! batch is full, on a flush, or by its own timer (every 20 ms while records wait), never once per
+//! record: a wake-up per comment (a futex syscall) would cost more than scoring it. The buffer is
+//! bounded; when the writer falls behind, callers wait (back-pressure, flat memory).
 
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
 use ferret_store::{CheckRow, Durability, Event, Store};
@@ -22,61 +27,80 @@ pub(crate) struct Record {
     pub at: i64,
 }
 
-enum Msg {
-    Record(Box<Record>),
-    Flush(SyncSender<()>),
+/// Records that wake the writer at once.
+const BATCH: usize = 2048;
+/// Records that may wait before callers block.
+const CAPACITY: usize = 16_384;
+/// How long records may wait for a batch to fill.
+const LINGER: Duration = Duration::from_millis(20);
+
+#[derive(Default)]
+struct Buf {
+    items: Vec<Record>,
+    flush_requested: u64,
+    flushed: u64,
+    closed: bool,
+    error: Option<String>,
 }
 
-/// Most records written per transaction.
-const BATCH: usize = 4096;
-/// Records that may wait in the channel before `check` blocks (back-pressure, bounded memory).
-const QUEUE: usize = 16_384;
+#[derive(Default)]
+struct Shared {
+    buf: Mutex<Buf>,
+    /// Wakes the writer.
+    work: Condvar,
+    /// Wakes callers waiting for room or for a flush.
+    done: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Buf> {
+        self.buf.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 pub(crate) struct HistoryWriter {
-    tx: Option<SyncSender<Msg>>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
-    /// The last write error, reported by the next flush.
-    error: Arc<Mutex<Option<String>>>,
 }
 
 impl HistoryWriter {
     pub fn start(path: &Path, durability: Durability, fc: FeatureConfig) -> crate::Result<Self> {
         let store = Store::open_with(path, durability)?;
-        let (tx, rx) = mpsc::sync_channel(QUEUE);
-        let error = Arc::new(Mutex::new(None));
-        let err2 = Arc::clone(&error);
+        let shared = Arc::new(Shared::default());
+        let s2 = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("ferret-history".into())
-            .spawn(move || run(store, rx, fc, err2))
+            .spawn(move || run(store, s2, fc))
             .map_err(|e| crate::Error::Thread(e.to_string()))?;
         Ok(HistoryWriter {
-            tx: Some(tx),
+            shared,
             thread: Some(thread),
-            error,
         })
     }
 
     pub fn record(&self, r: Record) {
-        if let Some(tx) = &self.tx {
-            match tx.try_send(Msg::Record(Box::new(r))) {
-                Ok(()) => {}
-                Err(TrySendError::Full(m)) => {
-                    let _ = tx.send(m);
-                }
-                Err(TrySendError::Disconnected(_)) => {}
-            }
+        let mut b = self.shared.lock();
+        while b.items.len() >= CAPACITY && !b.closed {
+            self.shared.work.notify_one();
+            b = self.shared.done.wait(b).unwrap_or_else(|e| e.into_inner());
+        }
+        b.items.push(r);
+        if b.items.len() == BATCH || b.items.len() == 1 {
+            // The first record starts the writer's linger timer; a full batch goes at once.
+            self.shared.work.notify_one();
         }
     }
 
-    /// Waits until everything sent so far is committed; reports the last write error.
+    /// Waits until everything recorded so far is committed; reports the last write error.
     pub fn flush(&self) -> crate::Result<()> {
-        if let Some(tx) = &self.tx {
-            let (done_tx, done_rx) = mpsc::sync_channel(1);
-            if tx.send(Msg::Flush(done_tx)).is_ok() {
-                let _ = done_rx.recv();
-            }
+        let mut b = self.shared.lock();
+        b.flush_requested += 1;
+        let target = b.flush_requested;
+        self.shared.work.notify_one();
+        while b.flushed < target && !b.closed {
+            b = self.shared.done.wait(b).unwrap_or_else(|e| e.into_inner());
         }
-        match self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        match b.error.take() {
             Some(e) => Err(crate::Error::History(e)),
             None => Ok(()),
         }
@@ -85,63 +109,87 @@ impl HistoryWriter {
 
 impl Drop for HistoryWriter {
     fn drop(&mut self) {
-        drop(self.tx.take());
+        self.shared.lock().closed = true;
+        self.shared.work.notify_one();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn run(mut store: Store, rx: Receiver<Msg>, fc: FeatureConfig, error: Arc<Mutex<Option<String>>>) {
+fn run(mut store: Store, shared: Arc<Shared>, fc: FeatureConfig) {
     let mut fz = Featurizer::new(fc);
     let mut f = Features::new();
     let mut rows: Vec<CheckRow> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
-    let mut waiting: Vec<SyncSender<()>> = Vec::new();
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            match msg {
-                Msg::Record(r) => {
-                    fz.featurize(&r.comment, &mut f);
-                    let id = r.check_id.to_string();
-                    events.push(Event {
-                        check_id: id.clone(),
-                        at: r.at,
-                        kind: format!("check-{}", r.verdict.as_str()),
-                        detail: format!("p_spam {:.4}", r.p_spam),
-                    });
-                    rows.push(CheckRow {
-                        check_id: id,
-                        comment_id: r.comment_id,
-                        created_at: r.at,
-                        updated_at: r.at,
-                        verdict: r.verdict.as_str().to_owned(),
-                        source: "model".to_owned(),
-                        p_spam: r.p_spam,
-                        reason: crate::Reason::Confident.to_string(),
-                        akismet_guid: None,
-                        features: codec::encode(&f),
-                        learned: None,
-                        learned_weight: 0,
-                        submitted: serde_json::to_string(&r.comment).ok(),
-                    });
+    let mut spare: Vec<Record> = Vec::new();
+    loop {
+        let (mut batch, target, closed) = {
+            let mut b = shared.lock();
+            loop {
+                let flush = b.flush_requested > b.flushed;
+                if b.closed || flush || b.items.len() >= BATCH {
+                    break;
                 }
-                Msg::Flush(done) => waiting.push(done),
+                if b.items.is_empty() {
+                    b = shared.work.wait(b).unwrap_or_else(|e| e.into_inner());
+                } else {
+                    let (g, timeout) = shared
+                        .work
+                        .wait_timeout(b, LINGER)
+                        .unwrap_or_else(|e| e.into_inner());
+                    b = g;
+                    if timeout.timed_out() {
+                        break;
+                    }
+                }
             }
-            if rows.len() < BATCH {
-                next = rx.try_recv().ok();
-            }
+            let batch = std::mem::replace(&mut b.items, std::mem::take(&mut spare));
+            // Room was made: wake callers waiting on a full buffer.
+            shared.done.notify_all();
+            (batch, b.flush_requested, b.closed)
+        };
+        for r in batch.drain(..) {
+            fz.featurize(&r.comment, &mut f);
+            let id = r.check_id.to_string();
+            events.push(Event {
+                check_id: id.clone(),
+                at: r.at,
+                kind: format!("check-{}", r.verdict.as_str()),
+                detail: format!("p_spam {:.4}", r.p_spam),
+            });
+            rows.push(CheckRow {
+                check_id: id,
+                comment_id: r.comment_id,
+                created_at: r.at,
+                updated_at: r.at,
+                verdict: r.verdict.as_str().to_owned(),
+                source: "model".to_owned(),
+                p_spam: r.p_spam,
+                reason: crate::Reason::Confident.to_string(),
+                akismet_guid: None,
+                features: codec::encode(&f),
+                learned: None,
+                learned_weight: 0,
+                submitted: serde_json::to_string(&r.comment).ok(),
+            });
         }
-        if !rows.is_empty() {
-            if let Err(e) = store.insert_checks(&rows, &events) {
-                *error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
-            }
-            rows.clear();
-            events.clear();
+        spare = batch;
+        let result = if rows.is_empty() {
+            Ok(())
+        } else {
+            store.insert_checks(&rows, &events)
+        };
+        rows.clear();
+        events.clear();
+        let mut b = shared.lock();
+        if let Err(e) = result {
+            b.error = Some(e.to_string());
         }
-        for w in waiting.drain(..) {
-            let _ = w.send(());
+        b.flushed = b.flushed.max(target);
+        shared.done.notify_all();
+        if closed && b.items.is_empty() {
+            return;
         }
     }
 }
