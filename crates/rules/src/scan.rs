@@ -122,14 +122,26 @@ impl<'a> View<'a> {
     }
 }
 
-/// Unicode lower case into a reused buffer.
+/// Unicode lower case into a reused buffer: ASCII runs are copied and folded in bulk, only the
+/// non-ASCII characters go through Unicode's tables.
 pub(crate) fn lower_into(s: &str, out: &mut String) {
     out.clear();
-    if s.is_ascii() {
-        out.push_str(s);
-        out.make_ascii_lowercase();
-    } else {
-        out.extend(s.chars().flat_map(char::to_lowercase));
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i] < 0x80 {
+            i += 1;
+        }
+        if i > start {
+            let a = out.len();
+            out.push_str(&s[start..i]);
+            out[a..].make_ascii_lowercase();
+        }
+        if let Some(ch) = s[i..].chars().next() {
+            out.extend(ch.to_lowercase());
+            i += ch.len_utf8();
+        }
     }
 }
 
@@ -221,29 +233,41 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
 }
 
 /// Folds content for the duplicate rule (lower case, whitespace runs as one space, trimmed) into
-/// `out`; returns its length in characters.
+/// `out`; returns its length in characters. ASCII bytes take a fast path; only non-ASCII
+/// characters are decoded.
 pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
     out.clear();
+    let b = s.as_bytes();
     let mut chars = 0;
     let mut gap = false;
-    if s.is_ascii() {
-        for &b in s.as_bytes() {
-            if b.is_ascii_whitespace() {
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if c.is_ascii_whitespace() {
+                i += 1;
                 gap = !out.is_empty();
                 continue;
+            }
+            // A run of printable ASCII: copied and folded in bulk.
+            let start = i;
+            while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_whitespace() {
+                i += 1;
             }
             if gap {
                 out.push(b' ');
                 chars += 1;
                 gap = false;
             }
-            out.push(b.to_ascii_lowercase());
-            chars += 1;
+            let a = out.len();
+            out.extend_from_slice(&b[start..i]);
+            out[a..].make_ascii_lowercase();
+            chars += i - start;
+            continue;
         }
-        return chars;
-    }
-    let mut buf = [0u8; 4];
-    for ch in s.chars() {
+        let ch = s[i..].chars().next().expect("i is on a char boundary");
+        i += ch.len_utf8();
         if ch.is_whitespace() {
             gap = !out.is_empty();
             continue;
@@ -330,6 +354,9 @@ mod tests {
         fold_content("äbc déf", &mut b);
         assert_eq!(a, b);
         assert_eq!(hash64(1, &a), hash64(1, &b));
+        let mut l = String::new();
+        lower_into("ÀB c ÉCOLE İx", &mut l);
+        assert_eq!(l, "àb c école i\u{307}x");
         assert_ne!(hash64(1, b"abc"), hash64(1, b"abd"));
         assert_ne!(hash64(1, b"abc"), hash64(2, b"abc"));
     }
