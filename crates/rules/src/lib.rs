@@ -63,8 +63,9 @@
 //! post are still checked).
 //!
 //! # Hot path
-//! [`Rules`] is built once and shared (`Send + Sync`); a check allocates nothing unless a rule
-//! fires (the [`RuleHit::detail`] string). Word lists are one Aho-Corasick automaton folding ASCII
+//! [`Rules`] is built once and shared (`Send + Sync`); a passing check allocates nothing once the
+//! buffers and the bounded state maps have grown (`tests/alloc.rs` counts); a hit allocates its
+//! [`RuleHit::detail`] string. Word lists are one Aho-Corasick automaton folding ASCII
 //! case itself, so ASCII fields are searched in place and only non-ASCII ones are lower-cased
 //! into a reused [`Scratch`] buffer (one per thread in [`Rules::check`]).
 #![deny(missing_docs)]
