@@ -1070,3 +1070,22 @@ fn rule_ids_are_countable() {
     let names: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
     assert!(names.contains(&"token_replayed") && names.contains(&"max_links"));
 }
+
+#[test]
+fn the_readme_shows_the_real_snippet_and_a_loadable_example() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(ferret_rules::FORM_SNIPPET),
+        "README.md's HTML/JS snippet differs from FORM_SNIPPET"
+    );
+    // The full `ferret.toml` example parses (list files aside, it is a valid [rules] table).
+    let start = readme.find("```toml\n[rules]\n").expect("toml example") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[allow(dead_code)]
+        rules: RulesConfig,
+    }
+    toml::from_str::<File>(&readme[start..end]).unwrap_or_else(|e| panic!("{e}"));
+}
