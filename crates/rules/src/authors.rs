@@ -1,0 +1,230 @@
+//! Trusted commenters: [`AuthorKey`] identifies an author as the Akismet plugin does, and
+//! [`ApprovedAuthors`] says how many of their comments were approved ([`MemoryAuthors`],
+//! [`NoHistory`]).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::RwLock;
+
+use ferret_features::Comment;
+use sha2::{Digest, Sha256};
+
+/// An author as the Akismet plugin matches previously approved comments: e-mail + name + URL,
+/// each trimmed and case-folded (MySQL's case-insensitive comparison). Authors without an e-mail
+/// have no key, as in the plugin.
+///
+/// The key is a 128-bit SHA-256 digest of the three fields, so it can be stored (e.g. in SQLite,
+/// as [`AuthorKey::to_hex`]) without keeping the e-mail address, and no one can craft another
+/// author with the key of a trusted one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AuthorKey([u8; 16]);
+
+impl AuthorKey {
+    /// The key of the comment's author, or `None` when there is no e-mail address.
+    pub fn of(c: &Comment) -> Option<AuthorKey> {
+        let email = c.comment_author_email.as_deref().unwrap_or("").trim();
+        if email.is_empty() {
+            return None;
+        }
+        let mut h = Sha256::new();
+        h.update(b"ferret-author-v1");
+        for field in [
+            email,
+            c.comment_author.as_deref().unwrap_or(""),
+            c.comment_author_url.as_deref().unwrap_or(""),
+        ] {
+            feed_folded(&mut h, field.trim());
+            // 0xFF never occurs in UTF-8: an unambiguous field separator.
+            h.update([0xff]);
+        }
+        let digest = h.finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        Some(AuthorKey(key))
+    }
+
+    /// The raw 16 bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// A key from its raw bytes (e.g. read back from a store).
+    pub fn from_bytes(bytes: [u8; 16]) -> AuthorKey {
+        AuthorKey(bytes)
+    }
+
+    /// 32 lower-case hex digits.
+    pub fn to_hex(&self) -> String {
+        self.to_string()
+    }
+
+    /// The inverse of [`AuthorKey::to_hex`].
+    pub fn from_hex(s: &str) -> Option<AuthorKey> {
+        let s = s.as_bytes();
+        if s.len() != 32 {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, pair) in s.chunks_exact(2).enumerate() {
+            let hi = (pair[0] as char).to_digit(16)?;
+            let lo = (pair[1] as char).to_digit(16)?;
+            out[i] = (hi * 16 + lo) as u8;
+        }
+        Some(AuthorKey(out))
+    }
+}
+
+impl fmt::Display for AuthorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for AuthorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AuthorKey({self})")
+    }
+}
+
+/// Feeds the lower-cased text through a stack buffer: no allocation, ASCII without branching on
+/// Unicode tables.
+fn feed_folded(h: &mut Sha256, s: &str) {
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    for ch in s.chars() {
+        if n + 16 > buf.len() {
+            h.update(&buf[..n]);
+            n = 0;
+        }
+        if ch.is_ascii() {
+            buf[n] = (ch as u8).to_ascii_lowercase();
+            n += 1;
+        } else {
+            for lc in ch.to_lowercase() {
+                n += lc.encode_utf8(&mut buf[n..]).len();
+            }
+        }
+    }
+    h.update(&buf[..n]);
+}
+
+/// How many approved comments an author has: the history behind the trusted-author rule. The
+/// router implements it over its store; [`MemoryAuthors`] and [`NoHistory`] are ready-made.
+pub trait ApprovedAuthors {
+    /// Approved comments of this author.
+    fn approved(&self, key: &AuthorKey) -> u64;
+}
+
+/// No history: nobody is a trusted author.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoHistory;
+
+impl ApprovedAuthors for NoHistory {
+    fn approved(&self, _key: &AuthorKey) -> u64 {
+        0
+    }
+}
+
+/// Approved-comment counts in memory, shared between threads (reads take a read lock only).
+/// Feed it from ham feedback with [`MemoryAuthors::record_approved`]. It grows by one entry
+/// (24 bytes plus map overhead) per distinct approved author.
+#[derive(Debug, Default)]
+pub struct MemoryAuthors {
+    counts: RwLock<HashMap<AuthorKey, u64>>,
+}
+
+impl MemoryAuthors {
+    /// An empty history.
+    pub fn new() -> MemoryAuthors {
+        MemoryAuthors::default()
+    }
+
+    /// One more approved comment by this author.
+    pub fn record_approved(&self, key: AuthorKey) {
+        let mut m = self.counts.write().unwrap_or_else(|e| e.into_inner());
+        *m.entry(key).or_insert(0) += 1;
+    }
+
+    /// Sets the count outright (e.g. loaded from a store at start-up).
+    pub fn set(&self, key: AuthorKey, approved: u64) {
+        let mut m = self.counts.write().unwrap_or_else(|e| e.into_inner());
+        if approved == 0 {
+            m.remove(&key);
+        } else {
+            m.insert(key, approved);
+        }
+    }
+
+    /// Forgets the author: a comment of theirs turned out to be spam.
+    pub fn revoke(&self, key: &AuthorKey) {
+        let mut m = self.counts.write().unwrap_or_else(|e| e.into_inner());
+        m.remove(key);
+    }
+
+    /// Distinct authors with approved comments.
+    pub fn len(&self) -> usize {
+        self.counts.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no author has an approved comment.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ApprovedAuthors for MemoryAuthors {
+    fn approved(&self, key: &AuthorKey) -> u64 {
+        let m = self.counts.read().unwrap_or_else(|e| e.into_inner());
+        m.get(key).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn author(email: &str, name: &str, url: &str) -> Comment {
+        Comment {
+            comment_author_email: Some(email.into()),
+            comment_author: Some(name.into()),
+            comment_author_url: Some(url.into()),
+            ..Comment::default()
+        }
+    }
+
+    #[test]
+    fn keys_fold_case_and_space_but_keep_fields_apart() {
+        let a = AuthorKey::of(&author("Ann@Example.org", "Ann Ö", "https://ann.example")).unwrap();
+        let b =
+            AuthorKey::of(&author(" ann@example.org ", "ann ö", "HTTPS://ANN.EXAMPLE")).unwrap();
+        assert_eq!(a, b);
+        let c = AuthorKey::of(&author("ann@example.org", "Ann Ö", "")).unwrap();
+        assert_ne!(a, c);
+        // Moving text between fields changes the key.
+        let d = AuthorKey::of(&author("x@y", "ab", "")).unwrap();
+        let e = AuthorKey::of(&author("x@y", "a", "b")).unwrap();
+        assert_ne!(d, e);
+        assert_eq!(AuthorKey::of(&author("", "Ann", "")), None);
+        assert_eq!(AuthorKey::from_hex(&a.to_hex()), Some(a));
+        // A long non-ASCII name crosses the stack buffer's boundary.
+        let long = "Ǆ".repeat(100);
+        let f = AuthorKey::of(&author("x@y", &long, "")).unwrap();
+        let g = AuthorKey::of(&author("x@y", &long.to_lowercase(), "")).unwrap();
+        assert_eq!(f, g);
+    }
+
+    #[test]
+    fn memory_authors_count() {
+        let m = MemoryAuthors::new();
+        let k = AuthorKey::of(&author("a@b.c", "A", "")).unwrap();
+        assert_eq!(m.approved(&k), 0);
+        m.record_approved(k);
+        m.record_approved(k);
+        assert_eq!(m.approved(&k), 2);
+        m.revoke(&k);
+        assert!(m.is_empty());
+    }
+}

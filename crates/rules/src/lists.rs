@@ -1,0 +1,455 @@
+//! Key lists (WordPress's disallowed and moderation keys, split by entry type), built once into
+//! matchers: Aho-Corasick for words, prefix tables for IPs, hash sets for e-mails and hosts, a
+//! `RegexSet` for regexes.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::config::{KeysConfig, ListSource};
+use crate::error::{EntryAt, Result, RulesError};
+use crate::scan::{Needs, View, FIELD_NAMES};
+
+/// One list entry and where it came from.
+type Entry = (String, EntryAt);
+
+/// Reads a list: inline entries or a file, one per line; trimmed; blank and `#` lines skipped.
+pub(crate) fn load(list: &str, src: &ListSource) -> Result<Vec<Entry>> {
+    match src {
+        ListSource::Inline(v) => Ok(v
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.trim().is_empty())
+            .map(|(i, e)| (e.trim().to_owned(), EntryAt::Inline { index: i + 1 }))
+            .collect()),
+        ListSource::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| RulesError::ReadList {
+                list: list.to_owned(),
+                path: path.clone(),
+                source,
+            })?;
+            Ok(text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| (i, l.trim()))
+                .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+                .map(|(i, l)| {
+                    (
+                        l.to_owned(),
+                        EntryAt::File {
+                            path: path.clone(),
+                            line: i + 1,
+                        },
+                    )
+                })
+                .collect())
+        }
+    }
+}
+
+/// A built key list.
+pub(crate) struct KeyList {
+    words: Option<(AhoCorasick, Vec<String>)>,
+    ips: IpTable,
+    emails: EmailTable,
+    hosts: HashMap<String, String>,
+    regex: Option<(RegexSet, Vec<String>)>,
+}
+
+impl KeyList {
+    /// Builds the list under `rules.<name>`.
+    pub(crate) fn build(name: &str, k: &KeysConfig) -> Result<KeyList> {
+        let key = |list: &str| format!("rules.{name}.{list}");
+        let words = load(&key("words"), &k.words)?;
+        let words = if words.is_empty() {
+            None
+        } else {
+            // Unicode lower case here; ASCII case is folded by the automaton, non-ASCII text is
+            // lower-cased per comment (rare) before the search.
+            let pats: Vec<String> = words.iter().map(|(w, _)| w.to_lowercase()).collect();
+            let ac = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&pats)
+                .map_err(|e| RulesError::ListTooLarge {
+                    list: key("words"),
+                    message: e.to_string(),
+                })?;
+            Some((ac, words.into_iter().map(|(w, _)| w).collect()))
+        };
+        let ips = IpTable::build(&key("ips"), load(&key("ips"), &k.ips)?)?;
+        let emails = EmailTable::build(&key("emails"), load(&key("emails"), &k.emails)?)?;
+        let mut hosts = HashMap::new();
+        for (e, at) in load(&key("hosts"), &k.hosts)? {
+            let h = host_entry(&e).ok_or_else(|| RulesError::BadEntry {
+                list: key("hosts"),
+                at,
+                entry: e.clone(),
+                reason: "not a host name or URL",
+            })?;
+            hosts.entry(h).or_insert(e);
+        }
+        let regex = load(&key("regex"), &k.regex)?;
+        let regex = if regex.is_empty() {
+            None
+        } else {
+            Some(build_regex(&key("regex"), regex)?)
+        };
+        Ok(KeyList {
+            words,
+            ips,
+            emails,
+            hosts,
+            regex,
+        })
+    }
+
+    /// What the matchers need from a comment.
+    pub(crate) fn needs(&self) -> Needs {
+        Needs {
+            folded: self.words.is_some(),
+            email: !self.emails.is_empty(),
+            hosts: !self.hosts.is_empty(),
+            links: false,
+        }
+    }
+
+    /// Entries in all matchers.
+    pub(crate) fn len(&self) -> usize {
+        self.words.as_ref().map_or(0, |w| w.1.len())
+            + self.ips.len
+            + self.emails.addresses.len()
+            + self.emails.domains.len()
+            + self.hosts.len()
+            + self.regex.as_ref().map_or(0, |r| r.1.len())
+    }
+
+    /// The first entry that matches, described for the moderator.
+    pub(crate) fn find(&self, v: &View<'_>) -> Option<String> {
+        if let Some((ac, entries)) = &self.words {
+            for (i, f) in v.folded.iter().enumerate() {
+                if f.is_empty() {
+                    continue;
+                }
+                if let Some(m) = ac.find(f) {
+                    return Some(format!(
+                        "word {:?} in {}",
+                        entries[m.pattern().as_usize()],
+                        FIELD_NAMES[i]
+                    ));
+                }
+            }
+        }
+        if let Some(ip) = v.ip {
+            if let Some(e) = self.ips.find(ip) {
+                return Some(format!("ip {e}"));
+            }
+        }
+        if !v.email.is_empty() {
+            if let Some(e) = self.emails.find(v.email) {
+                return Some(format!("email {e}"));
+            }
+        }
+        if !self.hosts.is_empty() {
+            for host in v.hosts() {
+                if let Some(e) = suffixes(host).find_map(|h| self.hosts.get(h)) {
+                    return Some(format!("host {e} ({host})"));
+                }
+            }
+        }
+        if let Some((set, entries)) = &self.regex {
+            for (i, f) in v.fields.iter().enumerate() {
+                if !f.is_empty() && set.is_match(f) {
+                    let which = set.matches(f).into_iter().next().unwrap_or(0);
+                    return Some(format!("regex {:?} in {}", entries[which], FIELD_NAMES[i]));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `a.b.c`, `b.c`, `c`: a host and its parent domains, so an entry covers its subdomains.
+fn suffixes(host: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(host);
+    std::iter::from_fn(move || {
+        let h = next?;
+        next = h.find('.').map(|i| &h[i + 1..]).filter(|r| !r.is_empty());
+        Some(h)
+    })
+}
+
+/// A host entry: `example.com`, `*.example.com`, `.example.com` or a URL → `example.com`.
+fn host_entry(e: &str) -> Option<String> {
+    let mut h = e;
+    if let Some(i) = h.find("://") {
+        h = &h[i + 3..];
+    }
+    h = h.split(['/', '?', '#']).next().unwrap_or("");
+    if let Some(at) = h.rfind('@') {
+        h = &h[at + 1..];
+    }
+    if let Some(v6) = h.strip_prefix('[') {
+        h = v6.split(']').next().unwrap_or("");
+    } else if let Some(colon) = h.rfind(':') {
+        h = &h[..colon];
+    }
+    let h = h.trim_start_matches("*.").trim_matches('.');
+    if h.is_empty() || h.chars().any(|c| c.is_whitespace() || c == '*') {
+        return None;
+    }
+    Some(h.to_lowercase())
+}
+
+fn build_regex(list: &str, entries: Vec<Entry>) -> Result<(RegexSet, Vec<String>)> {
+    let pats: Vec<&str> = entries.iter().map(|(e, _)| e.as_str()).collect();
+    match RegexSetBuilder::new(&pats).case_insensitive(true).build() {
+        Ok(set) => Ok((set, entries.into_iter().map(|(e, _)| e).collect())),
+        Err(set_err) => {
+            // Name the first entry that does not compile on its own.
+            for (e, at) in &entries {
+                if let Err(err) = RegexBuilder::new(e).case_insensitive(true).build() {
+                    return Err(RulesError::BadRegex {
+                        list: list.to_owned(),
+                        at: at.clone(),
+                        entry: e.clone(),
+                        message: err.to_string(),
+                    });
+                }
+            }
+            Err(RulesError::ListTooLarge {
+                list: list.to_owned(),
+                message: set_err.to_string(),
+            })
+        }
+    }
+}
+
+/// IPs and CIDR ranges: for each prefix length in use, a map from the masked network to its
+/// entry. A lookup is one hash probe per distinct prefix length (at most 33 for v4, 129 for v6;
+/// real lists use a handful).
+#[derive(Default)]
+struct IpTable {
+    v4: Vec<(u8, HashMap<u32, String>)>,
+    v6: Vec<(u8, HashMap<u128, String>)>,
+    len: usize,
+}
+
+fn mask4(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    }
+}
+
+fn mask6(len: u8) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len))
+    }
+}
+
+impl IpTable {
+    fn build(list: &str, entries: Vec<Entry>) -> Result<IpTable> {
+        let mut t = IpTable::default();
+        for (e, at) in entries {
+            let bad = |reason| RulesError::BadCidr {
+                list: list.to_owned(),
+                at: at.clone(),
+                entry: e.clone(),
+                reason,
+            };
+            let (addr, len) = match e.split_once('/') {
+                Some((a, l)) => (a, Some(l)),
+                None => (e.as_str(), None),
+            };
+            let addr: IpAddr = addr.trim().parse().map_err(|_| bad("not an IP address"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let len = match len {
+                None => max,
+                Some(l) => match l.trim().parse::<u8>() {
+                    Ok(n) if n <= max => n,
+                    Ok(_) => return Err(bad("prefix length too long")),
+                    Err(_) => return Err(bad("prefix length is not a number")),
+                },
+            };
+            // Host bits after the prefix are ignored: 192.0.2.7/24 is 192.0.2.0/24.
+            match addr {
+                IpAddr::V4(a) => {
+                    let net = u32::from(a) & mask4(len);
+                    insert(&mut t.v4, len, net, e.clone());
+                }
+                IpAddr::V6(a) => {
+                    let net = u128::from(a) & mask6(len);
+                    insert(&mut t.v6, len, net, e.clone());
+                }
+            }
+            t.len += 1;
+        }
+        // Longest prefix first: the most specific entry is named.
+        t.v4.sort_by_key(|&(l, _)| std::cmp::Reverse(l));
+        t.v6.sort_by_key(|&(l, _)| std::cmp::Reverse(l));
+        Ok(t)
+    }
+
+    fn find(&self, ip: IpAddr) -> Option<&str> {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match ip {
+            IpAddr::V4(a) => {
+                let a = u32::from(a);
+                self.v4
+                    .iter()
+                    .find_map(|(l, m)| m.get(&(a & mask4(*l))))
+                    .map(String::as_str)
+            }
+            IpAddr::V6(a) => {
+                let a = u128::from(a);
+                self.v6
+                    .iter()
+                    .find_map(|(l, m)| m.get(&(a & mask6(*l))))
+                    .map(String::as_str)
+            }
+        }
+    }
+}
+
+fn insert<K: std::hash::Hash + Eq>(
+    t: &mut Vec<(u8, HashMap<K, String>)>,
+    len: u8,
+    net: K,
+    entry: String,
+) {
+    let i = match t.iter().position(|(l, _)| *l == len) {
+        Some(i) => i,
+        None => {
+            t.push((len, HashMap::new()));
+            t.len() - 1
+        }
+    };
+    t[i].1.entry(net).or_insert(entry);
+}
+
+/// E-mail addresses (exact, case-insensitive) and domains (with their subdomains).
+#[derive(Default)]
+struct EmailTable {
+    addresses: HashSet<String>,
+    domains: HashMap<String, String>,
+}
+
+impl EmailTable {
+    fn build(list: &str, entries: Vec<Entry>) -> Result<EmailTable> {
+        let mut t = EmailTable::default();
+        for (e, at) in entries {
+            let bad = |reason| RulesError::BadEntry {
+                list: list.to_owned(),
+                at: at.clone(),
+                entry: e.clone(),
+                reason,
+            };
+            if e.chars().any(char::is_whitespace) || e.matches('@').count() > 1 {
+                return Err(bad("not an e-mail address or domain"));
+            }
+            let lower = e.to_lowercase();
+            match lower.split_once('@') {
+                Some(("", domain)) => {
+                    let d = domain.trim_start_matches("*.").trim_matches('.');
+                    if d.is_empty() {
+                        return Err(bad("empty domain"));
+                    }
+                    t.domains.insert(d.to_owned(), e.clone());
+                }
+                Some((_, "")) => return Err(bad("empty domain")),
+                Some(_) => {
+                    t.addresses.insert(lower);
+                }
+                None => {
+                    let d = lower.trim_start_matches("*.").trim_matches('.');
+                    if d.is_empty() {
+                        return Err(bad("empty domain"));
+                    }
+                    t.domains.insert(d.to_owned(), e.clone());
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.addresses.is_empty() && self.domains.is_empty()
+    }
+
+    fn find(&self, email: &str) -> Option<&str> {
+        if let Some(a) = self.addresses.get(email) {
+            return Some(a);
+        }
+        let (_, domain) = email.rsplit_once('@')?;
+        suffixes(domain.trim_end_matches('.'))
+            .find_map(|d| self.domains.get(d))
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_walk_up_the_labels() {
+        let s: Vec<&str> = suffixes("a.b.example").collect();
+        assert_eq!(s, ["a.b.example", "b.example", "example"]);
+        assert_eq!(suffixes("x").count(), 1);
+    }
+
+    #[test]
+    fn host_entries_accept_urls_and_wildcards() {
+        assert_eq!(
+            host_entry("https://Spam.Example/path").as_deref(),
+            Some("spam.example")
+        );
+        assert_eq!(
+            host_entry("*.spam.example").as_deref(),
+            Some("spam.example")
+        );
+        assert_eq!(
+            host_entry(".spam.example.").as_deref(),
+            Some("spam.example")
+        );
+        assert_eq!(
+            host_entry("user@host.example:81").as_deref(),
+            Some("host.example")
+        );
+        assert_eq!(host_entry("two words"), None);
+        assert_eq!(host_entry("*"), None);
+    }
+
+    #[test]
+    fn ip_table_prefixes() {
+        let entries = [
+            "192.0.2.0/24",
+            "198.51.100.7",
+            "2001:db8::/32",
+            "10.0.0.0/8",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.to_string(), EntryAt::Inline { index: i + 1 }))
+        .collect();
+        let t = IpTable::build("x", entries).unwrap();
+        let f = |s: &str| t.find(s.parse().unwrap()).map(str::to_owned);
+        assert_eq!(f("192.0.2.200").as_deref(), Some("192.0.2.0/24"));
+        assert_eq!(f("::ffff:192.0.2.1").as_deref(), Some("192.0.2.0/24"));
+        assert_eq!(f("192.0.3.1"), None);
+        assert_eq!(f("198.51.100.7").as_deref(), Some("198.51.100.7"));
+        assert_eq!(f("198.51.100.8"), None);
+        assert_eq!(f("2001:db8:ffff::1").as_deref(), Some("2001:db8::/32"));
+        assert_eq!(f("2001:db9::1"), None);
+        assert_eq!(f("10.255.0.1").as_deref(), Some("10.0.0.0/8"));
+    }
+}

@@ -1,0 +1,363 @@
+//! Reading a comment once per check: [`Scratch`] (reused buffers), the link counter and host
+//! extractor, and the folded-content hash behind the duplicate rule.
+
+use std::net::IpAddr;
+
+use ferret_features::Comment;
+use memchr::memmem;
+
+/// Hosts collected per comment at most; a comment with more links is caught by the link limit.
+pub(crate) const MAX_HOSTS: usize = 64;
+/// Anchor tags remembered per comment to avoid counting their URLs twice.
+const MAX_ANCHORS: usize = 64;
+
+/// The names of the fields that key lists search, in [`View::fields`] order.
+pub(crate) const FIELD_NAMES: [&str; 6] = [
+    "comment_author",
+    "comment_author_email",
+    "comment_author_url",
+    "comment_content",
+    "user_ip",
+    "user_agent",
+];
+
+/// Buffers reused from check to check, so a check allocates nothing once they have grown.
+///
+/// [`Rules::check`](crate::Rules::check) keeps one per thread; pass your own to
+/// [`Rules::check_with`](crate::Rules::check_with) to control that yourself.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    lower: [String; 6],
+    email: String,
+    hosts: String,
+    host_spans: Vec<(usize, usize)>,
+    anchors: Vec<(usize, usize)>,
+    pub(crate) fold: Vec<u8>,
+    pub(crate) key: String,
+}
+
+/// What the list rules need from one comment, computed once.
+pub(crate) struct View<'a> {
+    /// The six searched fields as given.
+    pub(crate) fields: [&'a str; 6],
+    /// The same, lower-cased where they have non-ASCII text (ASCII case is folded by the
+    /// automaton itself).
+    pub(crate) folded: [&'a str; 6],
+    pub(crate) ip: Option<IpAddr>,
+    /// Trimmed, lower-cased e-mail.
+    pub(crate) email: &'a str,
+    hosts: &'a str,
+    host_spans: &'a [(usize, usize)],
+    pub(crate) links: u32,
+}
+
+/// Which parts of the view the configured rules use.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Needs {
+    pub(crate) folded: bool,
+    pub(crate) email: bool,
+    pub(crate) hosts: bool,
+    pub(crate) links: bool,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn new(c: &'a Comment, s: &'a mut Scratch, needs: Needs) -> View<'a> {
+        let fields = [
+            c.comment_author.as_deref().unwrap_or(""),
+            c.comment_author_email.as_deref().unwrap_or(""),
+            c.comment_author_url.as_deref().unwrap_or(""),
+            c.content(),
+            c.user_ip.as_deref().unwrap_or(""),
+            c.user_agent.as_deref().unwrap_or(""),
+        ];
+        let mut ascii = [true; 6];
+        if needs.folded {
+            for (i, f) in fields.iter().enumerate() {
+                if !f.is_ascii() {
+                    ascii[i] = false;
+                    lower_into(f, &mut s.lower[i]);
+                }
+            }
+        }
+        if needs.email {
+            lower_into(fields[1].trim(), &mut s.email);
+        }
+        let mut links = 0;
+        s.hosts.clear();
+        s.host_spans.clear();
+        if needs.hosts {
+            let url = fields[2].trim();
+            if !url.is_empty() {
+                let after = match memmem::find(url.as_bytes(), b"://") {
+                    Some(i) => &url[i + 3..],
+                    None => url,
+                };
+                push_host(after, &mut s.hosts, &mut s.host_spans);
+            }
+        }
+        if needs.hosts || needs.links {
+            links = scan_links(fields[3], needs.hosts, s);
+        }
+        let s: &'a Scratch = s;
+        let mut folded = fields;
+        for i in 0..6 {
+            if !ascii[i] {
+                folded[i] = &s.lower[i];
+            }
+        }
+        View {
+            fields,
+            folded,
+            ip: fields[4].trim().parse::<IpAddr>().ok(),
+            email: &s.email,
+            hosts: &s.hosts,
+            host_spans: &s.host_spans,
+            links,
+        }
+    }
+
+    /// Lower-cased hosts of the author URL and the content's links.
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.host_spans.iter().map(|&(a, b)| &self.hosts[a..b])
+    }
+}
+
+/// Unicode lower case into a reused buffer: ASCII runs are copied and folded in bulk, only the
+/// non-ASCII characters go through Unicode's tables.
+pub(crate) fn lower_into(s: &str, out: &mut String) {
+    out.clear();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i] < 0x80 {
+            i += 1;
+        }
+        if i > start {
+            let a = out.len();
+            out.push_str(&s[start..i]);
+            out[a..].make_ascii_lowercase();
+        }
+        if let Some(ch) = s[i..].chars().next() {
+            out.extend(ch.to_lowercase());
+            i += ch.len_utf8();
+        }
+    }
+}
+
+/// Counts links as WordPress would hold them: each `<a …>` tag once, plus each bare http(s) URL
+/// outside an anchor. Collects hosts of every http(s) URL (in tags too) when asked.
+fn scan_links(content: &str, want_hosts: bool, s: &mut Scratch) -> u32 {
+    let b = content.as_bytes();
+    s.anchors.clear();
+    let mut links = 0u32;
+    // Anchor tags: `<a` followed by whitespace; the anchor spans to its `</a` (or its `>`).
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'<', &b[from..]).map(|i| from + i) {
+        from = i + 1;
+        if b.len() > i + 2 && (b[i + 1] | 0x20) == b'a' && b[i + 2].is_ascii_whitespace() {
+            links += 1;
+            let end = find_close_anchor(b, i + 2);
+            if s.anchors.len() < MAX_ANCHORS {
+                s.anchors.push((i, end));
+            }
+            from = end.max(from);
+        }
+    }
+    // URLs: every `://` preceded by http or https.
+    for i in memmem::find_iter(b, b"://") {
+        let start = if i >= 5 && b[i - 5..i].eq_ignore_ascii_case(b"https") {
+            i - 5
+        } else if i >= 4 && b[i - 4..i].eq_ignore_ascii_case(b"http") {
+            i - 4
+        } else {
+            continue;
+        };
+        if !s.anchors.iter().any(|&(a, e)| a <= start && start < e) {
+            links += 1;
+        }
+        if want_hosts && s.host_spans.len() < MAX_HOSTS {
+            push_host(&content[i + 3..], &mut s.hosts, &mut s.host_spans);
+        }
+    }
+    links
+}
+
+/// The end of the anchor starting before `from`: after its `</a`, else after its tag's `>`, else
+/// the end of the text.
+fn find_close_anchor(b: &[u8], from: usize) -> usize {
+    let mut j = from;
+    while let Some(k) = memchr::memchr(b'<', &b[j..]).map(|k| j + k) {
+        if b.len() > k + 2 && b[k + 1] == b'/' && (b[k + 2] | 0x20) == b'a' {
+            return k + 3;
+        }
+        j = k + 1;
+    }
+    match memchr::memchr(b'>', &b[from..]) {
+        Some(k) => from + k + 1,
+        None => b.len(),
+    }
+}
+
+/// Appends the lower-cased host at the start of `rest` (the text after `scheme://`).
+fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
+    let end = rest
+        .find(|c: char| {
+            matches!(
+                c,
+                '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '(' | ')' | '\\' | ','
+            ) || c.is_whitespace()
+        })
+        .unwrap_or(rest.len());
+    let mut host = &rest[..end];
+    if let Some(at) = host.rfind('@') {
+        host = &host[at + 1..];
+    }
+    if let Some(v6) = host.strip_prefix('[') {
+        host = v6.split(']').next().unwrap_or("");
+    } else if let Some(colon) = host.rfind(':') {
+        host = &host[..colon];
+    }
+    let host = host.trim_end_matches('.');
+    if host.is_empty() || host.len() > 253 {
+        return;
+    }
+    let a = hosts.len();
+    if host.is_ascii() {
+        hosts.push_str(host);
+        hosts[a..].make_ascii_lowercase();
+    } else {
+        hosts.extend(host.chars().flat_map(char::to_lowercase));
+    }
+    spans.push((a, hosts.len()));
+}
+
+/// Folds content for the duplicate rule (lower case, whitespace runs as one space, trimmed) into
+/// `out`; returns its length in characters. ASCII bytes take a fast path; only non-ASCII
+/// characters are decoded.
+pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let b = s.as_bytes();
+    let mut chars = 0;
+    let mut gap = false;
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if c.is_ascii_whitespace() {
+                i += 1;
+                gap = !out.is_empty();
+                continue;
+            }
+            // A run of printable ASCII: copied and folded in bulk.
+            let start = i;
+            while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if gap {
+                out.push(b' ');
+                chars += 1;
+                gap = false;
+            }
+            let a = out.len();
+            out.extend_from_slice(&b[start..i]);
+            out[a..].make_ascii_lowercase();
+            chars += i - start;
+            continue;
+        }
+        let ch = s[i..].chars().next().expect("i is on a char boundary");
+        i += ch.len_utf8();
+        if ch.is_whitespace() {
+            gap = !out.is_empty();
+            continue;
+        }
+        if gap {
+            out.push(b' ');
+            chars += 1;
+            gap = false;
+        }
+        for lc in ch.to_lowercase() {
+            out.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+            chars += 1;
+        }
+    }
+    chars
+}
+
+/// A seeded 64-bit hash, eight bytes at a time. Not cryptographic: a collision only holds one
+/// comment, and the per-process seed keeps collisions from being prepared offline.
+pub(crate) fn hash64(seed: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    // murmur3's finalizer.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(text: &str) -> (u32, Vec<String>) {
+        let mut s = Scratch::default();
+        let n = scan_links(text, true, &mut s);
+        let hosts = s
+            .host_spans
+            .iter()
+            .map(|&(a, b)| s.hosts[a..b].to_owned())
+            .collect();
+        (n, hosts)
+    }
+
+    #[test]
+    fn counts_links_like_wordpress() {
+        assert_eq!(links("no links here, see example.com").0, 0);
+        assert_eq!(links("see https://a.example/x and HTTP://B.example").0, 2);
+        // An anchor with its URL as text counts once.
+        let (n, h) = links(
+            r#"<a href="http://a.example/">http://a.example/</a> and <A  href='https://b.example'>b</A>"#,
+        );
+        assert_eq!(n, 2);
+        assert_eq!(h, ["a.example", "a.example", "b.example"]);
+        // An anchor tag without a closing tag still counts once.
+        assert_eq!(links(r#"<a href="http://x.example">"#).0, 1);
+        assert_eq!(links("<abbr>x</abbr> <b>y</b>").0, 0);
+        assert_eq!(links("ftp://x.example mailto:a@b").0, 0);
+    }
+
+    #[test]
+    fn hosts_lose_userinfo_ports_and_case() {
+        let (_, h) = links("http://user:pw@Shop.Example.COM:8080/x https://[2001:db8::1]:443/ http://ÉCOLE.example./");
+        assert_eq!(h, ["shop.example.com", "2001:db8::1", "école.example"]);
+    }
+
+    #[test]
+    fn folding_ignores_case_and_spacing() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        assert_eq!(fold_content("  Hello\n\tWORLD ", &mut a), 11);
+        fold_content("hello world", &mut b);
+        assert_eq!(a, b);
+        fold_content("ÄBC  déf", &mut a);
+        fold_content("äbc déf", &mut b);
+        assert_eq!(a, b);
+        assert_eq!(hash64(1, &a), hash64(1, &b));
+        let mut l = String::new();
+        lower_into("ÀB c ÉCOLE İx", &mut l);
+        assert_eq!(l, "àb c école i\u{307}x");
+        assert_ne!(hash64(1, b"abc"), hash64(1, b"abd"));
+        assert_ne!(hash64(1, b"abc"), hash64(2, b"abc"));
+    }
+}

@@ -1,0 +1,220 @@
+//! The per-process memory of the stateful rules (duplicates, floods, used token nonces), each in a
+//! bounded two-generation map.
+//!
+//! A [`TwoGen`] map holds at most `capacity` keys: new keys go into the current generation; when
+//! it holds `capacity / 2`, it becomes the old generation and the previous old one is dropped. A
+//! key found in the old generation moves back to the current one, so active keys survive. Every
+//! key is therefore remembered for at least `capacity / 2` insertions of other keys; under more
+//! traffic than that within a rule's window, the oldest keys are forgotten early and the rule errs
+//! towards letting comments pass. Memory stays fixed and no operation is worse than O(1)
+//! amortized (rotation swaps two maps and clears one, reusing its allocation).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+
+pub(crate) struct TwoGen<K, V> {
+    cur: HashMap<K, V>,
+    old: HashMap<K, V>,
+    half: usize,
+}
+
+impl<K: Hash + Eq + Copy, V> TwoGen<K, V> {
+    pub(crate) fn new(capacity: usize) -> TwoGen<K, V> {
+        TwoGen {
+            cur: HashMap::new(),
+            old: HashMap::new(),
+            half: (capacity / 2).max(1),
+        }
+    }
+
+    /// The value for `key`, inserted with `init` when absent.
+    pub(crate) fn entry(&mut self, key: K, init: impl FnOnce() -> V) -> &mut V {
+        if !self.cur.contains_key(&key) {
+            let v = match self.old.remove(&key) {
+                Some(v) => v,
+                None => init(),
+            };
+            if self.cur.len() >= self.half {
+                std::mem::swap(&mut self.cur, &mut self.old);
+                self.cur.clear();
+            }
+            self.cur.insert(key, v);
+        }
+        self.cur.get_mut(&key).expect("inserted above")
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.cur.len() + self.old.len()
+    }
+}
+
+/// Same content seen within the window? Keyed by a 64-bit hash of the folded content.
+pub(crate) struct Duplicates {
+    seen: TwoGen<u64, i64>,
+    window: i64,
+}
+
+impl Duplicates {
+    pub(crate) fn new(capacity: usize, window: i64) -> Duplicates {
+        Duplicates {
+            seen: TwoGen::new(capacity),
+            window,
+        }
+    }
+
+    /// Records the content at `now`; returns the seconds since it was last seen when that is
+    /// within the window.
+    pub(crate) fn record(&mut self, hash: u64, now: i64) -> Option<i64> {
+        let last = self.seen.entry(hash, || i64::MIN);
+        let prev = *last;
+        *last = now.max(prev);
+        let since = now.saturating_sub(prev);
+        (prev != i64::MIN && (0..=self.window).contains(&since)).then_some(since)
+    }
+}
+
+/// Comments per IP in a sliding window, estimated from two fixed windows (the current count plus
+/// the previous window's count weighted by how much of it still overlaps): exact for bursts inside
+/// one window, never more than one window's count off, and a fixed 24 bytes per IP.
+pub(crate) struct Floods {
+    ips: TwoGen<u128, FloodCount>,
+    window: i64,
+    max: u32,
+}
+
+#[derive(Clone, Copy)]
+struct FloodCount {
+    window_index: i64,
+    cur: u32,
+    prev: u32,
+}
+
+impl Floods {
+    pub(crate) fn new(capacity: usize, window: i64, max: u32) -> Floods {
+        Floods {
+            ips: TwoGen::new(capacity),
+            window,
+            max,
+        }
+    }
+
+    /// The flood key: IPv4 addresses as they are, IPv6 by /64 (one subscriber's network);
+    /// IPv4-mapped IPv6 as IPv4.
+    pub(crate) fn key(ip: IpAddr) -> u128 {
+        match ip {
+            IpAddr::V4(v4) => u128::from(u32::from(v4)),
+            // The /64 prefix in the high half; the low bit tells it from the IPv4 keys.
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => u128::from(u32::from(v4)),
+                None => (u128::from(v6) >> 64) << 64 | 1,
+            },
+        }
+    }
+
+    /// Counts one comment from `key` at `now`; returns the estimated count in the window when it
+    /// is over the limit.
+    pub(crate) fn record(&mut self, key: u128, now: i64) -> Option<u32> {
+        let w = now.div_euclid(self.window);
+        let e = self.ips.entry(key, || FloodCount {
+            window_index: w,
+            cur: 0,
+            prev: 0,
+        });
+        if e.window_index != w {
+            // Time only moves forward here; a clock step back counts in the current window.
+            if e.window_index + 1 == w {
+                e.prev = e.cur;
+            } else if e.window_index < w {
+                e.prev = 0;
+            }
+            if e.window_index < w {
+                e.cur = 0;
+                e.window_index = w;
+            }
+        }
+        e.cur = e.cur.saturating_add(1);
+        let into = now.rem_euclid(self.window);
+        // prev × (remaining share of the previous window) + cur, in integers.
+        let weighted = i128::from(e.prev) * i128::from(self.window - into)
+            + i128::from(e.cur) * i128::from(self.window);
+        let estimate = (weighted / i128::from(self.window)) as u32;
+        (weighted > i128::from(self.max) * i128::from(self.window))
+            .then_some(estimate.max(self.max + 1))
+    }
+}
+
+/// Used form-token nonces, for replay detection.
+pub(crate) struct Nonces {
+    used: TwoGen<[u8; 16], ()>,
+}
+
+impl Nonces {
+    pub(crate) fn new(capacity: usize) -> Nonces {
+        Nonces {
+            used: TwoGen::new(capacity),
+        }
+    }
+
+    /// Records the nonce; `false` when it was already used.
+    pub(crate) fn first_use(&mut self, nonce: [u8; 16]) -> bool {
+        let mut fresh = false;
+        self.used.entry(nonce, || fresh = true);
+        fresh
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_gen_is_bounded_and_keeps_active_keys() {
+        let mut m: TwoGen<u32, u32> = TwoGen::new(100);
+        for i in 0..10_000 {
+            *m.entry(i, || 0) += 1;
+            // Key 0 is touched all the time: it must survive.
+            *m.entry(0, || 0) += 1;
+            assert!(m.len() <= 100);
+        }
+        assert_eq!(*m.entry(0, || 0), 10_001);
+    }
+
+    #[test]
+    fn duplicates_within_window_only() {
+        let mut d = Duplicates::new(10, 60);
+        assert_eq!(d.record(1, 1000), None);
+        assert_eq!(d.record(1, 1030), Some(30));
+        assert_eq!(d.record(1, 1200), None);
+        assert_eq!(d.record(2, 1200), None);
+    }
+
+    #[test]
+    fn floods_count_a_sliding_window() {
+        let mut f = Floods::new(10, 60, 3);
+        let k = Floods::key("192.0.2.1".parse().unwrap());
+        for t in [600, 601, 602] {
+            assert_eq!(f.record(k, t), None);
+        }
+        assert_eq!(f.record(k, 603), Some(4));
+        // Half a window later the previous burst still half counts: 4/2 + 1 = 3, not over.
+        assert_eq!(f.record(k, 690), None);
+        // Long after, a fresh start.
+        assert_eq!(f.record(k, 10_000), None);
+        // IPv6 by /64.
+        let a = Floods::key("2001:db8::1".parse().unwrap());
+        let b = Floods::key("2001:db8::ffff:1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, Floods::key("2001:db8:0:1::1".parse().unwrap()));
+        assert_eq!(k, Floods::key("::ffff:192.0.2.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn nonces_are_single_use() {
+        let mut n = Nonces::new(4);
+        assert!(n.first_use([1; 16]));
+        assert!(!n.first_use([1; 16]));
+        assert!(n.first_use([2; 16]));
+    }
+}
