@@ -56,8 +56,13 @@ impl StoreOpts {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading {}", p.display()))?;
-                toml::from_str::<Config>(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.to_string().trim_end()))?
+                let mut c = toml::from_str::<Config>(&text).map_err(|e| {
+                    anyhow::anyhow!("{}: {}", p.display(), e.to_string().trim_end())
+                })?;
+                // List files named in [rules] are relative to the settings file.
+                let dir = p.parent().unwrap_or(Path::new("."));
+                c.rules = c.rules.with_base_dir(dir);
+                c
             }
             None => Config::default(),
         };
@@ -321,6 +326,9 @@ pub(crate) fn stats(a: StatsArgs) -> anyhow::Result<i32> {
                 "recheck_queue": s.store.recheck_queue,
                 "report_queue": s.store.outbox,
                 "learned": s.store.learned,
+                "rule_hits": s.store.rule_hits.iter()
+                    .map(|(r, n)| serde_json::json!({"reason": r, "count": n}))
+                    .collect::<Vec<_>>(),
                 "breaker": s.breaker,
             })
         );
@@ -341,6 +349,12 @@ pub(crate) fn stats(a: StatsArgs) -> anyhow::Result<i32> {
     println!("escalation rate  {:.2} %", s.escalation_rate * 100.0);
     for (v, src, n) in &s.store.mix {
         println!("  {v:<8} by {src:<10} {n}");
+    }
+    if !s.store.rule_hits.is_empty() {
+        println!("local rules");
+        for (reason, n) in &s.store.rule_hits {
+            println!("  {reason:<22} {n}");
+        }
     }
     println!("recheck queue    {}", s.store.recheck_queue);
     println!("report queue     {}", s.store.outbox);

@@ -26,6 +26,7 @@ use crate::{Error, Result};
 /// | `recheck.interval_secs`, `give_up_days` | 1200, 15 | as the WordPress plugin |
 /// | `breaker.failures`, `open_secs`, `max_open_secs` | 5, 30, 600 | circuit breaker |
 /// | `privacy.retain_days` | 15 | as-submitted snapshots and history are purged after this |
+/// | `rules.*` | see `ferret_rules::RulesConfig` | local rules before the model |
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -53,6 +54,9 @@ pub struct Config {
     pub breaker: BreakerSettings,
     /// Retention.
     pub privacy: PrivacySettings,
+    /// Local rules, run before the model (`[rules]`; see the `ferret-rules` crate).
+    #[serde(skip_serializing)]
+    pub rules: ferret_rules::RulesConfig,
 }
 
 impl Default for Config {
@@ -71,6 +75,7 @@ impl Default for Config {
             recheck: RecheckSettings::default(),
             breaker: BreakerSettings::default(),
             privacy: PrivacySettings::default(),
+            rules: ferret_rules::RulesConfig::default(),
         }
     }
 }

@@ -118,6 +118,8 @@ pub enum Reason {
     CircuitOpen,
     /// A moderator said so.
     Feedback,
+    /// A local rule decided (the history's `rule` event says what matched).
+    Rule(ferret_rules::RuleId),
 }
 
 /// The kind of an Akismet failure, for decisions and history.
@@ -203,6 +205,7 @@ impl fmt::Display for Reason {
             Reason::AkismetError(k) => write!(f, "unsure; Akismet failed ({})", k.as_str()),
             Reason::CircuitOpen => f.write_str("unsure; Akismet paused after repeated failures"),
             Reason::Feedback => f.write_str("moderator feedback"),
+            Reason::Rule(r) => write!(f, "rule {r}"),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use ferret_akismet::{ClientConfig, Oracle, Report};
 use ferret_bayes::{Cutoffs, Label, Model};
 use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
+use ferret_rules::{Action, AuthorKey, MemoryAuthors, RuleContext, RuleOutcome, Rules};
 use ferret_store::{
     CallLimits, CheckRow, Durability, Endpoint, Event, LearnEntry, LearnOp, Snapshot, Store,
 };
@@ -91,6 +92,9 @@ struct Inner {
     learn: Mutex<LearnState>,
     breaker: Mutex<Breaker>,
     history: HistoryWriter,
+    rules: Rules,
+    /// Approved comments per author (from ham feedback; the store's `authors` table).
+    authors: MemoryAuthors,
     id_prefix: u64,
     counter: AtomicU64,
     runtime: OnceLock<tokio::runtime::Runtime>,
@@ -333,6 +337,13 @@ impl Ferret {
             last = e.seq;
             replayed += 1;
         }
+        let rules = Rules::new(&config.rules)?;
+        let authors = MemoryAuthors::new();
+        for (key, n) in store.approved_authors()? {
+            if let Ok(k) = <[u8; 16]>::try_from(key.as_slice()) {
+                authors.set(AuthorKey::from_bytes(k), n);
+            }
+        }
         let fc = model.feature_config();
         let history = HistoryWriter::start(&config.db, durability, fc)?;
         let inner = Inner {
@@ -350,6 +361,8 @@ impl Ferret {
                 snapshot_id,
             }),
             history,
+            rules,
+            authors,
             id_prefix: fastrand::u64(..),
             counter: AtomicU64::new(0),
             runtime: OnceLock::new(),
@@ -409,7 +422,10 @@ impl Ferret {
     pub async fn check_as(&self, comment: &Comment, comment_id: Option<&str>) -> Result<Decision> {
         let now_ms = self.inner.clock.now_ms();
         let id = self.next_id();
-        let (p, v, enc) = self.score_local(comment);
+        let (p, v, enc) = match self.rules_first(id, comment_id, comment, now_ms) {
+            Ok(d) => return Ok(d),
+            Err(scored) => scored,
+        };
         match (v, enc) {
             (ferret_bayes::Verdict::Unsure, Some(enc)) => {
                 self.escalate(id, comment_id, comment, p, enc, now_ms).await
@@ -432,7 +448,10 @@ impl Ferret {
     ) -> Result<Decision> {
         let now_ms = self.inner.clock.now_ms();
         let id = self.next_id();
-        let (p, v, enc) = self.score_local(comment);
+        let (p, v, enc) = match self.rules_first(id, comment_id, comment, now_ms) {
+            Ok(d) => return Ok(d),
+            Err(scored) => scored,
+        };
         match (v, enc) {
             (ferret_bayes::Verdict::Unsure, Some(enc)) => self
                 .runtime()?
@@ -452,6 +471,62 @@ impl Ferret {
             .build()
             .map_err(|e| Error::Thread(e.to_string()))?;
         Ok(self.inner.runtime.get_or_init(|| rt))
+    }
+
+    /// Runs the local rules. A hit decides (`Ok`); a pass returns the model's score (`Err`).
+    ///
+    /// Ham, spam and discard hits decide without the model. A hold hit (moderation keys, links,
+    /// duplicates, …) still asks the model: a comment it is sure is spam goes to spam instead of
+    /// the moderation queue; anything else is held for a moderator, without spending an Akismet
+    /// call on it.
+    #[allow(clippy::type_complexity)]
+    fn rules_first(
+        &self,
+        id: CheckId,
+        comment_id: Option<&str>,
+        comment: &Comment,
+        now_ms: i64,
+    ) -> std::result::Result<Decision, (f64, ferret_bayes::Verdict, Option<Vec<u8>>)> {
+        let ctx = RuleContext::new(now_ms.div_euclid(1000), &self.inner.authors);
+        let hit = match self.inner.rules.check(comment, &ctx) {
+            RuleOutcome::Pass => return Err(self.score_local(comment)),
+            RuleOutcome::Hit(hit) => hit,
+        };
+        let (verdict, p) = match hit.action {
+            Action::Ham => (Verdict::Ham, 0.0),
+            Action::Spam => (Verdict::Spam, 1.0),
+            Action::Discard => (Verdict::Discard, 1.0),
+            Action::Hold => {
+                let scored = self.score_local(comment);
+                if scored.1 == ferret_bayes::Verdict::Spam {
+                    return Err(scored);
+                }
+                (Verdict::Held, scored.0)
+            }
+            // Future actions: hold for a moderator.
+            #[allow(unreachable_patterns)]
+            _ => (Verdict::Held, 0.5),
+        };
+        let reason = Reason::Rule(hit.rule);
+        self.inner.history.record(Record {
+            check_id: id,
+            comment_id: comment_id.map(str::to_owned),
+            comment: comment.clone(),
+            p_spam: p,
+            verdict,
+            source: Source::Rule,
+            reason,
+            detail: Some(hit.to_string()),
+            at: now_ms.div_euclid(1000),
+        });
+        Ok(Decision {
+            check_id: id,
+            verdict,
+            p_spam: p,
+            source: Source::Rule,
+            reason,
+            akismet_guid: None,
+        })
     }
 
     fn confident(
@@ -474,6 +549,9 @@ impl Ferret {
             comment: comment.clone(),
             p_spam: p,
             verdict,
+            source: Source::Model,
+            reason: Reason::Confident,
+            detail: None,
             at: now_ms.div_euclid(1000),
         });
         Decision {
@@ -938,7 +1016,12 @@ impl Ferret {
                 Label::Ham => matches!(row.verdict.as_str(), "spam" | "discard"),
             };
         let ids = row.check_id.clone();
-        let (learned, relabelled) = self.write_and_learn(|w| {
+        let author = row
+            .submitted
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Comment>(s).ok())
+            .and_then(|c| AuthorKey::of(&c));
+        let (learned, relabelled, approved) = self.write_and_learn(|w| {
             // Re-read inside the transaction: another process may have given feedback meanwhile.
             let cur = w.get_check(&ids)?.unwrap_or(row.clone());
             let held = cur.learned.as_deref().and_then(parse_label);
@@ -993,8 +1076,26 @@ impl Ferret {
             if report {
                 w.enqueue_report(&ids, ls_, now)?;
             }
-            Ok((learned, relabelled))
+            // The trusted-author rule: ham feedback approves the author, spam forgets them.
+            let approved = match author {
+                Some(k) if learned && label == Label::Ham => {
+                    Some(w.approve_author(k.as_bytes(), now)?)
+                }
+                Some(k) if learned => {
+                    w.revoke_author(k.as_bytes())?;
+                    Some(0)
+                }
+                _ => None,
+            };
+            Ok((learned, relabelled, approved))
         })?;
+        if let (Some(k), Some(n)) = (author, approved) {
+            if n == 0 {
+                self.inner.authors.revoke(&k);
+            } else {
+                self.inner.authors.set(k, n);
+            }
+        }
         let status = if report {
             let (sent, _) = self.deliver_reports(Some(&ids)).await?;
             if sent > 0 {

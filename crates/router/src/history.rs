@@ -15,7 +15,7 @@ use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
 use ferret_store::{CheckRow, Durability, Event, Store};
 
 use crate::codec;
-use crate::decision::{CheckId, Verdict};
+use crate::decision::{CheckId, Reason, Source, Verdict};
 
 /// A confident decision to record.
 pub(crate) struct Record {
@@ -24,6 +24,10 @@ pub(crate) struct Record {
     pub comment: Comment,
     pub p_spam: f64,
     pub verdict: Verdict,
+    pub source: Source,
+    pub reason: Reason,
+    /// What a rule matched (`Source::Rule` only).
+    pub detail: Option<String>,
     pub at: i64,
 }
 
@@ -152,6 +156,14 @@ fn run(mut store: Store, shared: Arc<Shared>, fc: FeatureConfig) {
         for r in batch.drain(..) {
             fz.featurize(&r.comment, &mut f);
             let id = r.check_id.to_string();
+            if let Some(detail) = r.detail {
+                events.push(Event {
+                    check_id: id.clone(),
+                    at: r.at,
+                    kind: "rule".to_owned(),
+                    detail,
+                });
+            }
             events.push(Event {
                 check_id: id.clone(),
                 at: r.at,
@@ -164,9 +176,9 @@ fn run(mut store: Store, shared: Arc<Shared>, fc: FeatureConfig) {
                 created_at: r.at,
                 updated_at: r.at,
                 verdict: r.verdict.as_str().to_owned(),
-                source: "model".to_owned(),
+                source: r.source.as_str().to_owned(),
                 p_spam: r.p_spam,
-                reason: crate::Reason::Confident.to_string(),
+                reason: r.reason.to_string(),
                 akismet_guid: None,
                 features: codec::encode(&f),
                 learned: None,

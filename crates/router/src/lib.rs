@@ -113,6 +113,9 @@ pub enum Error {
         /// The string given.
         given: String,
     },
+    /// The local rules could not be built (a bad list entry, regex or file).
+    #[error("rules: {0}")]
+    Rules(#[from] ferret_rules::RulesError),
     /// The background history writer failed.
     #[error("history writer: {0}")]
     History(String),

@@ -23,10 +23,11 @@ impl Migration {
 }
 
 /// Every migration, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: r#"
 CREATE TABLE checks (
     check_id       TEXT PRIMARY KEY NOT NULL,
     comment_id     TEXT,
@@ -114,7 +115,21 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "approved authors",
+        sql: r#"
+-- Commenters a moderator approved, for the trusted-author rule. The key is a 16-byte digest of
+-- e-mail, name and URL (ferret_rules::AuthorKey), so no personal data is kept here.
+CREATE TABLE authors (
+    key        BLOB PRIMARY KEY NOT NULL,
+    approved   INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+"#,
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> u32 {
@@ -135,7 +150,7 @@ mod tests {
     /// Guards against editing a released migration: its checksum is pinned here when released.
     #[test]
     fn released_migrations_unchanged() {
-        let pinned: &[(u32, u32)] = &[(1, 0x7c0bc577)];
+        let pinned: &[(u32, u32)] = &[(1, 0x7c0bc577), (2, 0x8f14c7ad)];
         for &(v, sum) in pinned {
             assert_eq!(MIGRATIONS[v as usize - 1].checksum(), sum);
         }

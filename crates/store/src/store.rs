@@ -236,6 +236,8 @@ pub struct Stats {
     pub outbox: u64,
     /// Learn-log entries.
     pub learned: u64,
+    /// Local-rule decisions this month: `(reason, count)`, most frequent first.
+    pub rule_hits: Vec<(String, u64)>,
 }
 
 /// An open Ferret database. Not `Sync`: give each thread its own `Store` on the same file.
@@ -762,7 +764,41 @@ impl Store {
             recheck_queue: count("SELECT count(*) FROM recheck")?,
             outbox: count("SELECT count(*) FROM outbox")?,
             learned: count("SELECT count(*) FROM learn_log")?,
+            rule_hits: self.rule_hits(start, end)?,
         })
+    }
+
+    fn rule_hits(&self, start: i64, end: i64) -> Result<Vec<(String, u64)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT reason, count(*) AS n FROM checks
+                 WHERE source = 'rule' AND created_at >= ?1 AND created_at < ?2
+                 GROUP BY reason ORDER BY n DESC, reason",
+            )
+            .map_err(self.sq())?;
+        let rows = st
+            .query_map(params![start, end], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })
+            .map_err(self.sq())?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(self.sq())?;
+        Ok(rows)
+    }
+
+    /// Every approved author: `(key, approved comments)`.
+    pub fn approved_authors(&self) -> Result<Vec<(Vec<u8>, u64)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT key, approved FROM authors WHERE approved > 0")
+            .map_err(self.sq())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+            .map_err(self.sq())?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(self.sq())?;
+        Ok(rows)
     }
 
     /// A setting, if set.
@@ -1119,6 +1155,28 @@ impl Writer<'_> {
                  ON CONFLICT(period) DO UPDATE SET used = max(used, excluded.used)",
                 params![month_key(now), used as i64],
             )
+            .map_err(self.sq())?;
+        Ok(())
+    }
+
+    /// Counts one more approved comment for an author (ham feedback); returns the new count.
+    pub fn approve_author(&mut self, key: &[u8], now: i64) -> Result<u64> {
+        self.tx
+            .query_row(
+                "INSERT INTO authors (key, approved, updated_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET approved = approved + 1, updated_at = excluded.updated_at
+                 RETURNING approved",
+                params![key, now],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(self.sq())
+    }
+
+    /// Forgets an author's approvals (spam feedback on one of their comments).
+    pub fn revoke_author(&mut self, key: &[u8]) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM authors WHERE key = ?1", params![key])
             .map_err(self.sq())?;
         Ok(())
     }

@@ -58,6 +58,7 @@ fn write_fixture() {
     )
     .unwrap()
     .unwrap();
+    s.write(|w| w.approve_author(&[7u8; 16], JAN_2026)).unwrap();
     // Fold the WAL into the file so the fixture is one self-contained file.
     drop(s);
     let c = rusqlite_checkpoint(&path);
@@ -87,6 +88,30 @@ fn opens_the_v1_fixture() {
     assert_eq!(r, row("00000000000000000000000000000001", JAN_2026));
     assert_eq!(s.history(&r.check_id).unwrap().len(), 1);
     assert_eq!(s.calls_in_month(JAN_2026).unwrap(), 1);
+}
+
+#[test]
+fn opens_the_v2_fixture_and_keeps_approved_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    std::fs::copy(fixture("v2.db"), &path).unwrap();
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.approved_authors().unwrap(), vec![(vec![7u8; 16], 1)]);
+    assert_eq!(
+        s.write(|w| w.approve_author(&[7u8; 16], JAN_2026)).unwrap(),
+        2
+    );
+    s.write(|w| w.revoke_author(&[7u8; 16])).unwrap();
+    assert!(s.approved_authors().unwrap().is_empty());
+    // A v1 file gains the table on open and starts with no approved authors.
+    let v1 = dir.path().join("v1.db");
+    std::fs::copy(fixture("v1.db"), &v1).unwrap();
+    let mut s = Store::open(&v1).unwrap();
+    assert!(s.approved_authors().unwrap().is_empty());
+    assert_eq!(
+        s.write(|w| w.approve_author(&[1u8; 16], JAN_2026)).unwrap(),
+        1
+    );
 }
 
 #[test]
