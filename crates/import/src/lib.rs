@@ -379,12 +379,12 @@ impl Stats {
     }
     /// Advice when the import lacks a class, e.g. a WXR file, which never holds spam.
     pub fn hint(&self) -> Option<String> {
-        if self.spam > 0 || self.imported() == 0 && self.read == 0 {
+        if self.spam > 0 || self.read == 0 {
             return None;
         }
         Some(match self.format {
             Some(Format::Wxr) => "no spam in this file: WordPress's exporter (Tools → Export) leaves spam out. \
-                 Export spam with `wp comment list --status=spam --format=json --fields=comment_author,comment_author_email,comment_author_url,comment_author_IP,comment_agent,comment_date_gmt,comment_content,comment_type,comment_approved > spam.json` \
+                 Export spam with `wp comment list --status=spam --format=json --fields=comment_author,comment_author_email,comment_author_url,comment_author_IP,comment_date_gmt,comment_content,comment_type,comment_approved > spam.json` \
                  or dump the wp_comments table, and pass that file too (see datasets/README.md)".into(),
             _ => "no spam in this file; training needs spam from this or another input".into(),
         })
