@@ -98,7 +98,7 @@ pub(crate) fn set(field: &mut Option<String>, value: &str) {
 
 /// Clears every field of `c`, keeping the string allocations of those that were set.
 pub(crate) fn clear(c: &mut Comment) {
-    for f in [
+    for s in [
         &mut c.blog,
         &mut c.user_ip,
         &mut c.user_agent,
@@ -117,10 +117,11 @@ pub(crate) fn clear(c: &mut Comment) {
         &mut c.user_role,
         &mut c.recheck_reason,
         &mut c.honeypot_field_name,
-    ] {
-        if let Some(s) = f {
-            s.clear();
-        }
+    ]
+    .into_iter()
+    .flatten()
+    {
+        s.clear();
     }
     c.is_test = None;
     c.comment_context.clear();

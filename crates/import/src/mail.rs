@@ -508,7 +508,7 @@ impl Mbox {
 
 impl Source for Mbox {
     fn next_into(&mut self, out: &mut Labelled) -> Result<Step> {
-        loop {
+        {
             self.msg.clear();
             let pos = self.next_pos;
             let mut prev_blank = true;
@@ -572,14 +572,14 @@ impl Source for Mbox {
             let msg = std::mem::take(&mut self.msg);
             let r = read_message(&msg, out, &mut self.scratch);
             self.msg = msg;
-            return match r {
+            match r {
                 Ok(true) => Ok(Step::Record(self.label.clone())),
                 Ok(false) => {
                     fields::clear(&mut out.comment);
                     Ok(Step::Skip(SkipReason::NotMail))
                 }
                 Err(what) => Err(mime_err(&self.name, Format::Mbox, pos, what)),
-            };
+            }
         }
     }
 

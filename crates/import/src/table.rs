@@ -194,18 +194,17 @@ impl Table {
                 }
                 cols[k] = Col::Label;
             }
-            None if is_header => {
-                if !cols
+            None if is_header
+                && !cols
                     .iter()
-                    .any(|c| matches!(c, Col::Label | Col::Field(Field::Approved)))
+                    .any(|c| matches!(c, Col::Label | Col::Field(Field::Approved))) =>
+            {
+                if let Some(k) = LABEL_NAMES
+                    .iter()
+                    .find_map(|l| find(l))
+                    .filter(|&k| k != text)
                 {
-                    if let Some(k) = LABEL_NAMES
-                        .iter()
-                        .find_map(|l| find(l))
-                        .filter(|&k| k != text)
-                    {
-                        cols[k] = Col::Label;
-                    }
+                    cols[k] = Col::Label;
                 }
             }
             None => {}
