@@ -419,3 +419,126 @@ fn multilingual_text_trains_and_scores() {
     let v = eval_json(&[de.to_str().unwrap()]);
     assert!(v["auc"].as_f64().unwrap() > 0.95, "German SMS: {v}");
 }
+
+/// The importer fixtures (`crates/import/tests/fixtures/`, hand-written).
+fn import_fixture(name: &str) -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/crates/import/tests/fixtures/").to_owned() + name
+}
+
+#[test]
+fn issue6_train_and_eval_read_mixed_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("site.ferret");
+    let wxr = import_fixture("site.wxr.xml");
+    let spam = import_fixture("wpcli_spam.json");
+    let o = run(&[
+        "train",
+        "--model",
+        model.to_str().unwrap(),
+        "--verbose",
+        &wxr,
+        &spam,
+        FIXTURE,
+    ]);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("site.wxr.xml (wxr): read 7, imported 4 (3 ham, 1 spam), skipped 3 (1 pending, 1 trash, 1 unknown status)"), "{e}");
+    assert!(
+        e.contains("wpcli_spam.json (json): read 2, imported 2 (0 ham, 2 spam)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("skipped (pending)") && e.contains("rye flour"),
+        "--verbose lists examples: {e}"
+    );
+    assert!(model.exists());
+    // Pending comments can be taken as ham.
+    let o = run(&[
+        "train",
+        "--model",
+        model.to_str().unwrap(),
+        "--pending-as",
+        "ham",
+        &wxr,
+        &spam,
+    ]);
+    assert!(
+        stderr(&o).contains("imported 5 (4 ham, 1 spam)"),
+        "{}",
+        stderr(&o)
+    );
+    // eval over every format at once.
+    let files = [
+        wxr.clone(),
+        spam.clone(),
+        import_fixture("wp_comments.sql"),
+        import_fixture("wp_comments.csv"),
+        import_fixture("disqus.xml"),
+        import_fixture("wpcli_spam.csv"),
+        import_fixture("ham.mbox"),
+        import_fixture("maildir"),
+    ];
+    let mut args = vec!["eval", "--folds", "2", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = &stdout_json(&o)[0];
+    assert!(v["n"].as_u64().unwrap() >= 15, "{v}");
+}
+
+#[test]
+fn issue6_train_refuses_a_one_class_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let wxr = dir.path().join("site.xml");
+    std::fs::write(
+        &wxr,
+        r#"<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><link>https://x.example/p/</link>
+        <wp:comment><wp:comment_content>nice post</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>
+        <wp:comment><wp:comment_content>thanks</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>
+        </item></channel></rss>"#,
+    )
+    .unwrap();
+    let model = dir.path().join("m.ferret");
+    let o = run(&[
+        "train",
+        "--model",
+        model.to_str().unwrap(),
+        wxr.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("no spam in this file") && e.contains("leaves spam out"),
+        "{e}"
+    );
+    assert!(
+        e.contains("refusing to train a one-class model")
+            && e.contains("wp comment list --status=spam"),
+        "{e}"
+    );
+    assert!(!model.exists());
+    // Malformed input names file and line; --format overrides sniffing.
+    std::fs::write(
+        &wxr,
+        "<rss xmlns:wp=\"x\"><channel><item>\n<wp:comment><wp:comment_content>cut",
+    )
+    .unwrap();
+    let o = run(&[
+        "train",
+        "--model",
+        model.to_str().unwrap(),
+        wxr.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("site.xml:2"), "{}", stderr(&o));
+    let o = run(&[
+        "train",
+        "--model",
+        model.to_str().unwrap(),
+        "--format",
+        "eggs",
+        wxr.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown format"), "{}", stderr(&o));
+}

@@ -9,7 +9,7 @@ use clap::Args;
 use ferret_bayes::{Label, Verdict};
 use ferret_features::Features;
 
-use crate::input::{read_labelled, Example};
+use crate::input::{read_labelled_with, Example, InputOpts};
 use crate::metrics::{self, Scored};
 use crate::{CutoffOpts, ModelOpts};
 
@@ -31,7 +31,10 @@ pub struct EvalArgs {
     /// Decision cutoffs for the unsure and error rates.
     #[command(flatten)]
     pub cutoffs: CutoffOpts,
-    /// Labelled JSONL files.
+    /// How inputs are read.
+    #[command(flatten)]
+    pub input: InputOpts,
+    /// Labelled inputs, formats mixed (see `ferret train --help`).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -75,7 +78,7 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
     }
     let cutoffs = a.cutoffs.cutoffs()?;
     a.opts.empty_model()?; // validate options before reading data
-    let all = read_labelled(&a.files, a.opts.mail)?;
+    let all = read_labelled_with(&a.files, a.opts.mail, &a.input)?;
     let total = all.len();
     let mut seen = HashSet::new();
     let examples: Vec<Example> = all

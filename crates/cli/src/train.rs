@@ -1,4 +1,4 @@
-//! `ferret train`: labelled JSONL in, model file out.
+//! `ferret train`: labelled comments in (any importer format, mixed), model file out, streamed.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -8,7 +8,7 @@ use clap::Args;
 use ferret_bayes::Label;
 use ferret_features::Features;
 
-use crate::input::read_labelled;
+use crate::input::{for_each_labelled, require_both_classes, InputOpts};
 use crate::ModelOpts;
 
 /// Options of `ferret train`.
@@ -20,7 +20,11 @@ pub struct TrainArgs {
     /// Featurizer and model parameters.
     #[command(flatten)]
     pub opts: ModelOpts,
-    /// JSONL files: one object per line with "label": "spam"|"ham" and "text" or Akismet's fields.
+    /// How inputs are read.
+    #[command(flatten)]
+    pub input: InputOpts,
+    /// Inputs, formats mixed: JSONL, WordPress WXR, wp_comments CSV/SQL dump, WP-CLI JSON/CSV,
+    /// Disqus XML, mbox, maildir, CSV/TSV corpora (`-` is standard input).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -28,13 +32,14 @@ pub struct TrainArgs {
 pub(crate) fn run(a: TrainArgs) -> anyhow::Result<i32> {
     let mut model = a.opts.empty_model()?;
     let start = Instant::now();
-    let examples = read_labelled(&a.files, a.opts.mail)?;
     let mut fz = model.featurizer();
     let mut f = Features::new();
-    for ex in &examples {
-        fz.featurize(&ex.comment, &mut f);
-        model.learn(&f, ex.label)?;
-    }
+    let totals = for_each_labelled(&a.files, a.opts.mail, &a.input, |rec, _| {
+        fz.featurize(&rec.comment, &mut f);
+        model.learn(&f, rec.label)?;
+        Ok(())
+    })?;
+    require_both_classes(totals)?;
     model
         .save(&a.model)
         .with_context(|| format!("writing {}", a.model.display()))?;

@@ -1,0 +1,612 @@
+//! The XML exports: WordPress WXR (`<wp:comment>` inside `<item>`) and Disqus (`<thread>`, `<post>`),
+//! both read with quick-xml's pull parser so only the current element's text is ever held.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::counted::Counted;
+use crate::fields::{self, Field};
+use crate::Format;
+use crate::{html, ImportError, Labelled, Position, Result, Source, Status, Step};
+
+type Input = Counted<Box<dyn BufRead + Send>>;
+
+/// Cap on one element's text: a WXR post body can be large, a comment more than this is not text.
+const MAX_TEXT: usize = 16 << 20;
+
+/// Shared pull loop: the reader, its event buffer, element depth and the text being captured.
+struct Pull {
+    reader: Reader<Input>,
+    buf: Vec<u8>,
+    name: String,
+    format: Format,
+    depth: usize,
+    /// Text of the element being captured, and the depth it started at.
+    text: String,
+    capturing: Option<usize>,
+}
+
+/// What one pulled event means to a format reader.
+enum Ev {
+    /// An element opened at `depth` (1 = root). `empty` for `<x/>`.
+    Open {
+        local: Name,
+        qname: Name,
+        depth: usize,
+        empty: bool,
+        id: Option<String>,
+        at: Position,
+    },
+    /// The captured element at this depth closed; its text is in `Pull::text`.
+    Captured,
+    /// An element at this depth closed.
+    Close {
+        depth: usize,
+    },
+    Eof,
+}
+
+impl Pull {
+    fn new(reader: Box<dyn BufRead + Send>, name: &str, format: Format) -> Pull {
+        let mut reader = Reader::from_reader(Counted::new(reader));
+        let c = reader.config_mut();
+        c.trim_text(false);
+        c.check_end_names = true;
+        Pull {
+            reader,
+            buf: Vec::with_capacity(8192),
+            name: name.to_owned(),
+            format,
+            depth: 0,
+            text: String::new(),
+            capturing: None,
+        }
+    }
+
+    fn error(&self, what: impl Into<String>, byte: u64) -> ImportError {
+        err(&self.name, self.format, &self.reader, what, byte)
+    }
+
+    /// Starts capturing the text of the element just opened at `depth`.
+    fn capture(&mut self, depth: usize) {
+        self.text.clear();
+        self.capturing = Some(depth);
+    }
+
+    fn next(&mut self) -> Result<Ev> {
+        loop {
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => {
+                    let at = self.reader.error_position();
+                    return Err(self.error(e.to_string(), at));
+                }
+            };
+            match ev {
+                Event::Start(e) => {
+                    self.depth += 1;
+                    let at = start_pos(&self.reader, &e);
+                    let (local, qname, id) = names(&e);
+                    return Ok(Ev::Open {
+                        local,
+                        qname,
+                        depth: self.depth,
+                        empty: false,
+                        id,
+                        at,
+                    });
+                }
+                Event::Empty(e) => {
+                    let at = start_pos(&self.reader, &e);
+                    let (local, qname, id) = names(&e);
+                    return Ok(Ev::Open {
+                        local,
+                        qname,
+                        depth: self.depth + 1,
+                        empty: true,
+                        id,
+                        at,
+                    });
+                }
+                Event::End(e) => {
+                    let depth = self.depth;
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.capturing == Some(depth) {
+                        self.capturing = None;
+                        return Ok(Ev::Captured);
+                    }
+                    drop(e);
+                    return Ok(Ev::Close { depth });
+                }
+                Event::Text(t) if self.capturing.is_some() => {
+                    let s = t.decode().map_err(|e| {
+                        let what = format!("text is not UTF-8: {e}");
+                        err(
+                            &self.name,
+                            self.format,
+                            &self.reader,
+                            what,
+                            self.reader.buffer_position(),
+                        )
+                    })?;
+                    push(&mut self.text, &s, &self.name, self.format, &self.reader)?;
+                }
+                Event::CData(t) if self.capturing.is_some() => {
+                    let s = t.decode().map_err(|e| {
+                        let what = format!("CDATA is not UTF-8: {e}");
+                        err(
+                            &self.name,
+                            self.format,
+                            &self.reader,
+                            what,
+                            self.reader.buffer_position(),
+                        )
+                    })?;
+                    push(&mut self.text, &s, &self.name, self.format, &self.reader)?;
+                }
+                Event::GeneralRef(r) if self.capturing.is_some() => {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => {
+                            let mut b = [0u8; 4];
+                            push(
+                                &mut self.text,
+                                c.encode_utf8(&mut b),
+                                &self.name,
+                                self.format,
+                                &self.reader,
+                            )?;
+                        }
+                        Ok(None) => {
+                            let name = String::from_utf8_lossy(&r).into_owned();
+                            match quick_xml::escape::resolve_predefined_entity(&name) {
+                                Some(v) => {
+                                    push(&mut self.text, v, &self.name, self.format, &self.reader)?
+                                }
+                                // Not XML (an HTML entity outside CDATA): keep it as written.
+                                None => push(
+                                    &mut self.text,
+                                    &format!("&{name};"),
+                                    &self.name,
+                                    self.format,
+                                    &self.reader,
+                                )?,
+                            }
+                        }
+                        Err(e) => {
+                            let at = self.reader.buffer_position();
+                            return Err(err(
+                                &self.name,
+                                self.format,
+                                &self.reader,
+                                e.to_string(),
+                                at,
+                            ));
+                        }
+                    }
+                }
+                Event::Eof => {
+                    if self.depth > 0 {
+                        let at = self.reader.buffer_position();
+                        return Err(self.error(
+                            format!(
+                                "the file ends with {} element(s) still open (truncated export?)",
+                                self.depth
+                            ),
+                            at,
+                        ));
+                    }
+                    return Ok(Ev::Eof);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        self.reader.get_ref().byte
+    }
+}
+
+fn err(
+    name: &str,
+    format: Format,
+    reader: &Reader<Input>,
+    what: impl Into<String>,
+    byte: u64,
+) -> ImportError {
+    ImportError::malformed(name, format, reader.get_ref().line(), byte, what)
+}
+
+fn push(
+    text: &mut String,
+    s: &str,
+    name: &str,
+    format: Format,
+    reader: &Reader<Input>,
+) -> Result<()> {
+    if text.len() + s.len() > MAX_TEXT {
+        let what = format!("an element holds more than {} MiB of text", MAX_TEXT >> 20);
+        return Err(err(name, format, reader, what, reader.buffer_position()));
+    }
+    text.push_str(s);
+    Ok(())
+}
+
+fn start_pos(reader: &Reader<Input>, e: &BytesStart<'_>) -> Position {
+    let end = reader.buffer_position();
+    Position {
+        line: reader.get_ref().line(),
+        byte: end.saturating_sub(e.len() as u64 + 2),
+    }
+}
+
+/// An element name on the stack: names longer than 40 bytes are none this crate looks for.
+#[derive(Clone, Copy)]
+struct Name {
+    buf: [u8; 40],
+    len: u8,
+}
+
+impl Name {
+    fn new(b: &[u8]) -> Name {
+        let mut n = Name {
+            buf: [0; 40],
+            len: 0,
+        };
+        if b.len() <= 40 {
+            n.buf[..b.len()].copy_from_slice(b);
+            n.len = b.len() as u8;
+        } else {
+            n.buf[0] = b'?';
+            n.len = 1;
+        }
+        n
+    }
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
+/// Local name, qualified name and `dsq:id` attribute (Disqus) of a start tag.
+fn names(e: &BytesStart<'_>) -> (Name, Name, Option<String>) {
+    let local = Name::new(e.local_name().as_ref());
+    let qname = Name::new(e.name().as_ref());
+    let id = match e.try_get_attribute("dsq:id") {
+        Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
+        _ => None,
+    };
+    (local, qname, id)
+}
+
+/// What a WXR element's text becomes.
+#[derive(Clone, Copy, PartialEq)]
+enum WxrCap {
+    ChannelLink,
+    BaseUrl,
+    ItemLink,
+    Category,
+    PostModified,
+    Comment(Field),
+}
+
+/// WordPress eXtended RSS.
+pub(crate) struct Wxr {
+    pull: Pull,
+    target: Option<WxrCap>,
+    item: Option<usize>,
+    comment: Option<usize>,
+    blog: String,
+    link: String,
+    modified: String,
+    cats: Vec<String>,
+    status: Status,
+    has_type: bool,
+}
+
+impl Wxr {
+    pub fn new(reader: Box<dyn BufRead + Send>, name: &str) -> Wxr {
+        Wxr {
+            pull: Pull::new(reader, name, Format::Wxr),
+            target: None,
+            item: None,
+            comment: None,
+            blog: String::new(),
+            link: String::new(),
+            modified: String::new(),
+            cats: Vec::new(),
+            status: Status::Unknown,
+            has_type: false,
+        }
+    }
+}
+
+impl Source for Wxr {
+    fn next_into(&mut self, out: &mut Labelled) -> Result<Step> {
+        loop {
+            match self.pull.next()? {
+                Ev::Eof => return Ok(Step::End),
+                Ev::Open {
+                    local,
+                    qname,
+                    depth,
+                    empty,
+                    at,
+                    ..
+                } => {
+                    let target = if let Some(cd) = self.comment {
+                        if depth != cd + 1 {
+                            None
+                        } else if local.as_slice() == b"comment_type" {
+                            self.has_type = true;
+                            Some(WxrCap::Comment(Field::Type))
+                        } else {
+                            std::str::from_utf8(local.as_slice())
+                                .ok()
+                                .and_then(fields::field_for)
+                                .map(WxrCap::Comment)
+                        }
+                    } else if let Some(id) = self.item {
+                        match (qname.as_slice(), local.as_slice()) {
+                            (b"wp:comment", _) | (_, b"comment") if depth == id + 1 => {
+                                self.comment = Some(depth);
+                                fields::clear(&mut out.comment);
+                                out.pos = at;
+                                out.file = None;
+                                self.status = Status::Unknown;
+                                self.has_type = false;
+                                None
+                            }
+                            (b"link", _) if depth == id + 1 => Some(WxrCap::ItemLink),
+                            (b"category", _) if depth == id + 1 => Some(WxrCap::Category),
+                            (_, b"post_modified_gmt") if depth == id + 1 => {
+                                Some(WxrCap::PostModified)
+                            }
+                            _ => None,
+                        }
+                    } else {
+                        match (qname.as_slice(), local.as_slice()) {
+                            (b"item", _) => {
+                                self.item = Some(depth);
+                                self.link.clear();
+                                self.modified.clear();
+                                self.cats.clear();
+                                None
+                            }
+                            (b"link", _) if depth == 3 => Some(WxrCap::ChannelLink),
+                            (_, b"base_blog_url") => Some(WxrCap::BaseUrl),
+                            _ => None,
+                        }
+                    };
+                    if let (Some(t), false) = (target, empty) {
+                        self.target = Some(t);
+                        self.pull.capture(depth);
+                    }
+                }
+                Ev::Captured => {
+                    let text = &self.pull.text;
+                    match self.target.take() {
+                        Some(WxrCap::ChannelLink) => text.trim().clone_into(&mut self.blog),
+                        Some(WxrCap::BaseUrl) if self.blog.is_empty() => {
+                            text.trim().clone_into(&mut self.blog)
+                        }
+                        Some(WxrCap::ItemLink) => text.trim().clone_into(&mut self.link),
+                        Some(WxrCap::PostModified) => text.trim().clone_into(&mut self.modified),
+                        Some(WxrCap::Category) => {
+                            let c = text.trim();
+                            if !c.is_empty()
+                                && !self.cats.iter().any(|x| x == c)
+                                && self.cats.len() < 32
+                            {
+                                self.cats.push(c.to_owned());
+                            }
+                        }
+                        Some(WxrCap::Comment(f)) => {
+                            if let Some(s) = fields::assign(&mut out.comment, f, text, "spam") {
+                                self.status = s;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Ev::Close { depth, .. } => {
+                    if self.comment == Some(depth) {
+                        self.comment = None;
+                        let c = &mut out.comment;
+                        if !self.has_type {
+                            fields::set(&mut c.comment_type, "comment");
+                        }
+                        fields::set(&mut c.permalink, &self.link);
+                        fields::set(&mut c.blog, &self.blog);
+                        fields::set_wp_date(&mut c.comment_post_modified_gmt, &self.modified);
+                        c.comment_context.extend(self.cats.iter().cloned());
+                        fields::drop_empty(c);
+                        return Ok(Step::Record(std::mem::replace(
+                            &mut self.status,
+                            Status::Unknown,
+                        )));
+                    }
+                    if self.item == Some(depth) {
+                        self.item = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.pull.bytes()
+    }
+}
+
+/// What a Disqus element's text becomes.
+#[derive(Clone, Copy, PartialEq)]
+enum DsqCap {
+    ThreadLink,
+    Message,
+    Created,
+    Deleted,
+    Spam,
+    Email,
+    Name,
+    Ip,
+}
+
+/// Most threads remembered for permalinks; a bigger export keeps working without them.
+const MAX_THREADS: usize = 1 << 20;
+
+/// Disqus XML export.
+pub(crate) struct Disqus {
+    pull: Pull,
+    target: Option<DsqCap>,
+    /// thread dsq:id → link.
+    threads: HashMap<String, String>,
+    thread: Option<(usize, String)>,
+    post: Option<usize>,
+    author: Option<usize>,
+    spam: bool,
+    deleted: bool,
+    html: String,
+}
+
+impl Disqus {
+    pub fn new(reader: Box<dyn BufRead + Send>, name: &str) -> Disqus {
+        Disqus {
+            pull: Pull::new(reader, name, Format::Disqus),
+            target: None,
+            threads: HashMap::new(),
+            thread: None,
+            post: None,
+            author: None,
+            spam: false,
+            deleted: false,
+            html: String::new(),
+        }
+    }
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(s.trim(), "true" | "1" | "True" | "TRUE")
+}
+
+impl Source for Disqus {
+    fn next_into(&mut self, out: &mut Labelled) -> Result<Step> {
+        loop {
+            match self.pull.next()? {
+                Ev::Eof => return Ok(Step::End),
+                Ev::Open {
+                    local,
+                    depth,
+                    empty,
+                    id,
+                    at,
+                    ..
+                } => {
+                    let target = match (self.post, local.as_slice()) {
+                        (None, b"thread") if depth == 2 && !empty => {
+                            self.thread = Some((depth, id.unwrap_or_default()));
+                            None
+                        }
+                        (None, b"link")
+                            if self.thread.as_ref().is_some_and(|t| depth == t.0 + 1) =>
+                        {
+                            Some(DsqCap::ThreadLink)
+                        }
+                        (None, b"post") if depth == 2 && !empty => {
+                            self.post = Some(depth);
+                            fields::clear(&mut out.comment);
+                            out.pos = at;
+                            out.file = None;
+                            self.spam = false;
+                            self.deleted = false;
+                            None
+                        }
+                        (Some(p), b"thread") if depth == p + 1 => {
+                            if let Some(link) = id.and_then(|i| self.threads.get(&i)) {
+                                fields::set(&mut out.comment.permalink, link);
+                            }
+                            None
+                        }
+                        (Some(p), b"author") if depth == p + 1 => {
+                            self.author = Some(depth);
+                            None
+                        }
+                        (Some(p), name) if depth == p + 1 => match name {
+                            b"message" => Some(DsqCap::Message),
+                            b"createdAt" => Some(DsqCap::Created),
+                            b"isDeleted" => Some(DsqCap::Deleted),
+                            b"isSpam" => Some(DsqCap::Spam),
+                            b"ipAddress" => Some(DsqCap::Ip),
+                            _ => None,
+                        },
+                        (Some(_), name) if self.author.is_some_and(|a| depth == a + 1) => {
+                            match name {
+                                b"email" => Some(DsqCap::Email),
+                                b"name" => Some(DsqCap::Name),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    if let (Some(t), false) = (target, empty) {
+                        self.target = Some(t);
+                        self.pull.capture(depth);
+                    }
+                }
+                Ev::Captured => {
+                    let text = self.pull.text.as_str();
+                    let c = &mut out.comment;
+                    match self.target.take() {
+                        Some(DsqCap::ThreadLink) => {
+                            if let Some((_, id)) = &self.thread {
+                                if self.threads.len() < MAX_THREADS {
+                                    self.threads.insert(id.clone(), text.trim().to_owned());
+                                }
+                            }
+                        }
+                        Some(DsqCap::Message) => {
+                            self.html.clear();
+                            html::to_text(text, &mut self.html);
+                            fields::set(&mut c.comment_content, self.html.trim());
+                        }
+                        Some(DsqCap::Created) => fields::set(&mut c.comment_date_gmt, text.trim()),
+                        Some(DsqCap::Deleted) => self.deleted = truthy(text),
+                        Some(DsqCap::Spam) => self.spam = truthy(text),
+                        Some(DsqCap::Email) => {
+                            fields::set(&mut c.comment_author_email, text.trim())
+                        }
+                        Some(DsqCap::Name) => fields::set(&mut c.comment_author, text.trim()),
+                        Some(DsqCap::Ip) => fields::set(&mut c.user_ip, text.trim()),
+                        None => {}
+                    }
+                }
+                Ev::Close { depth, .. } => {
+                    if self.author == Some(depth) {
+                        self.author = None;
+                    } else if self.thread.as_ref().is_some_and(|t| t.0 == depth) {
+                        self.thread = None;
+                    } else if self.post == Some(depth) {
+                        self.post = None;
+                        fields::set(&mut out.comment.comment_type, "comment");
+                        fields::drop_empty(&mut out.comment);
+                        let status = if self.spam {
+                            Status::Spam
+                        } else if self.deleted {
+                            Status::Trash
+                        } else {
+                            Status::Ham
+                        };
+                        return Ok(Step::Record(status));
+                    }
+                }
+            }
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.pull.bytes()
+    }
+}
