@@ -9,7 +9,10 @@ use ferret_bayes::Label;
 use ferret_features::Features;
 
 use crate::input::read_labelled;
-use crate::ModelOpts;
+use crate::{progress, ModelOpts};
+
+/// Comments between progress-bar updates: often enough to look live, rare enough to cost nothing.
+pub(crate) const PROGRESS_EVERY: usize = 4096;
 
 /// Options of `ferret train`.
 #[derive(Debug, Args)]
@@ -28,13 +31,20 @@ pub struct TrainArgs {
 pub(crate) fn run(a: TrainArgs) -> anyhow::Result<i32> {
     let mut model = a.opts.empty_model()?;
     let start = Instant::now();
+    let reading = progress::reading(&a.files);
     let examples = read_labelled(&a.files, a.opts.mail)?;
+    reading.finish_and_clear();
     let mut fz = model.featurizer();
     let mut f = Features::new();
-    for ex in &examples {
+    let bar = progress::bar(examples.len() as u64, "training");
+    for (i, ex) in examples.iter().enumerate() {
         fz.featurize(&ex.comment, &mut f);
         model.learn(&f, ex.label)?;
+        if i % PROGRESS_EVERY == 0 {
+            bar.set_position(i as u64);
+        }
     }
+    bar.finish_and_clear();
     model
         .save(&a.model)
         .with_context(|| format!("writing {}", a.model.display()))?;
