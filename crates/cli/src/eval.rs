@@ -131,7 +131,7 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
             fz.featurize(&e.comment, &mut f);
             model.learn(&f, e.label)?;
             done += 1;
-            if done % PROGRESS_EVERY == 0 {
+            if done.is_multiple_of(PROGRESS_EVERY) {
                 bar.set_position(done as u64);
             }
         }
@@ -148,7 +148,7 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
             });
             verdicts[i] = verdict;
             done += 1;
-            if done % PROGRESS_EVERY == 0 {
+            if done.is_multiple_of(PROGRESS_EVERY) {
                 bar.set_position(done as u64);
             }
             match (verdict, spam) {

@@ -40,7 +40,7 @@ pub(crate) fn run(a: TrainArgs) -> anyhow::Result<i32> {
     for (i, ex) in examples.iter().enumerate() {
         fz.featurize(&ex.comment, &mut f);
         model.learn(&f, ex.label)?;
-        if i % PROGRESS_EVERY == 0 {
+        if i.is_multiple_of(PROGRESS_EVERY) {
             bar.set_position(i as u64);
         }
     }
