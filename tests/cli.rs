@@ -11,6 +11,10 @@ use serde_json::Value;
 #[path = "cli/site.rs"]
 mod site;
 
+// Issue 6's evaluation report, `ferret explain` and progress bars.
+#[path = "cli/report.rs"]
+mod report;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/train.jsonl");
 
 fn ferret() -> Command {

@@ -5,6 +5,8 @@
 //!   `unlearn` + `learn`) cost O(features); [`Model::train`] is the batch form.
 //! - [`Model::score`] gives a [`Score`]: P(spam) and its log-odds. [`Cutoffs`] turn it into a
 //!   three-way [`Verdict`]: ham, unsure (escalate) or spam.
+//! - [`Model::explain`] lists each feature's [`Clue`]: its training counts, its P(spam) and how far
+//!   it pushed the score (`ferret explain` joins these to the featurizer's traced token text).
 //! - [`Model::joint_log_likelihood`] is plain multinomial naive Bayes, equal to
 //!   `linfa_bayes::MultinomialNb`'s (a test checks this), for reference and comparison.
 //! - [`Model::save`] / [`Model::load`] use a versioned, checksummed file written atomically; see
@@ -50,7 +52,7 @@ mod params;
 
 use std::path::PathBuf;
 
-pub use model::Model;
+pub use model::{Clue, Model};
 pub use params::{Combining, Cutoffs, ModelConfig, ModelParams};
 
 /// A training label.

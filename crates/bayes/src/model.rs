@@ -187,6 +187,13 @@ impl Model {
     /// 0.5 to count.
     #[inline]
     fn clue(&self, id: u32, nham: f64, nspam: f64) -> Option<f64> {
+        let fw = self.smoothed(id, nham, nspam)?;
+        ((fw - 0.5).abs() >= self.config.min_dev).then_some(fw)
+    }
+
+    /// Robinson's smoothed probability that a feature means spam; `None` outside the model's space.
+    #[inline]
+    fn smoothed(&self, id: u32, nham: f64, nspam: f64) -> Option<f64> {
         let cfg = &self.config;
         let &[h, s] = self.counts.get(id as usize)?;
         let n = f64::from(h) + f64::from(s);
@@ -197,8 +204,69 @@ impl Model {
             let hr = f64::from(h) / nham;
             sr / (sr + hr)
         };
-        let fw = (cfg.robinson_s * cfg.robinson_x + n * p) / (cfg.robinson_s + n);
-        ((fw - 0.5).abs() >= cfg.min_dev).then_some(fw)
+        Some((cfg.robinson_s * cfg.robinson_x + n * p) / (cfg.robinson_s + n))
+    }
+
+    /// Each feature's evidence in [`Model::score`], strongest first: what the model learned about it
+    /// and how far it pushed the verdict. Allocates; for explanations, not the hot path.
+    ///
+    /// With chi-squared combining a clue's `weight` is the log-odds of its smoothed P(spam), and
+    /// `used` says whether it was among the clues combined (far enough from 0.5, and among the
+    /// `max_clues` strongest; between clues equally far from 0.5 the pick may differ from the
+    /// score's). With naive Bayes every feature is used and the weights plus the prior log-odds sum
+    /// to the score's log-odds.
+    pub fn explain(&self, f: &Features) -> Vec<Clue> {
+        let (nham, nspam) = (self.docs[0].max(1) as f64, self.docs[1].max(1) as f64);
+        let mut out: Vec<Clue> = Vec::with_capacity(f.len());
+        for (id, n) in f.iter() {
+            let Some(&[ham, spam]) = self.counts.get(id as usize) else {
+                continue;
+            };
+            let (p_spam, weight) = match self.config.combining {
+                Combining::ChiSquared => {
+                    let fw = self.smoothed(id, nham, nspam).unwrap_or(0.5);
+                    (fw, (fw / (1.0 - fw)).ln())
+                }
+                Combining::NaiveBayes => {
+                    let (a, d) = (self.config.alpha, self.nonzero.max(1) as f64);
+                    let ln_theta = |c: usize| {
+                        (f64::from(self.counts[id as usize][c]) + a).ln()
+                            - (self.totals[c] as f64 + a * d).ln()
+                    };
+                    let w = ln_theta(1) - ln_theta(0);
+                    (1.0 / (1.0 + (-w).exp()), f64::from(n) * w)
+                }
+            };
+            out.push(Clue {
+                bucket: id,
+                count: n,
+                ham,
+                spam,
+                p_spam,
+                weight,
+                used: false,
+            });
+        }
+        match self.config.combining {
+            Combining::NaiveBayes => out.iter_mut().for_each(|c| c.used = true),
+            Combining::ChiSquared => {
+                let dev = |c: &Clue| (c.p_spam - 0.5).abs();
+                out.sort_by(|a, b| dev(b).total_cmp(&dev(a)));
+                let cap = match self.config.max_clues as usize {
+                    0 => usize::MAX,
+                    c => c,
+                };
+                for c in out
+                    .iter_mut()
+                    .filter(|c| dev(c) >= self.config.min_dev)
+                    .take(cap)
+                {
+                    c.used = true;
+                }
+            }
+        }
+        out.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+        out
     }
 
     /// Robinson's smoothed per-feature probabilities combined with Fisher's chi-squared method, over
@@ -245,6 +313,26 @@ impl Model {
         }
         acc.score()
     }
+}
+
+/// One feature's part in a score, from [`Model::explain`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clue {
+    /// The feature's bucket.
+    pub bucket: u32,
+    /// How often it occurs in the comment.
+    pub count: u32,
+    /// Training count in ham (comments with it, or occurrences when counting every occurrence).
+    pub ham: u32,
+    /// Training count in spam.
+    pub spam: u32,
+    /// P(spam) given this feature alone: Robinson-smoothed for chi-squared combining, the ratio of
+    /// the class likelihoods for naive Bayes.
+    pub p_spam: f64,
+    /// Log-odds it pushes towards spam (positive) or ham (negative).
+    pub weight: f64,
+    /// Whether it took part in the score.
+    pub used: bool,
 }
 
 /// Running products of `f` and `1 - f`, rescaled instead of taking a logarithm per feature.
@@ -435,6 +523,61 @@ mod tests {
             }
         }
         assert_eq!(batch, online);
+    }
+
+    #[test]
+    fn explain_names_the_clues_that_scored() {
+        let mut m = model();
+        for _ in 0..20 {
+            m.learn(&f(&[1, 2, 3]), Label::Spam).unwrap();
+            m.learn(&f(&[4, 5, 6]), Label::Ham).unwrap();
+        }
+        m.learn(&f(&[7]), Label::Spam).unwrap();
+        m.learn(&f(&[7]), Label::Ham).unwrap();
+        let x = f(&[1, 4, 7, 9]);
+        let clues = m.explain(&x);
+        assert_eq!(clues.len(), 4);
+        // Strongest first; spam clues push up, ham clues down, neutral ones are left out.
+        assert!(clues[0].weight.abs() >= clues[1].weight.abs());
+        let by = |id| *clues.iter().find(|c| c.bucket == id).unwrap();
+        assert!(by(1).weight > 2.0 && by(1).used && by(1).spam == 20);
+        assert!(by(4).weight < -2.0 && by(4).used && by(4).ham == 20);
+        assert!(!by(7).used && !by(9).used, "near 0.5: below min_dev");
+        assert_eq!(by(9).p_spam, ModelConfig::default().robinson_x());
+        let used = clues.iter().filter(|c| c.used).count() as u32;
+        assert_eq!(used, m.score(&x).clues);
+        // With a clue cap, only the strongest are used.
+        let capped = Model {
+            config: ModelConfig::params().max_clues(1).check().unwrap(),
+            ..m.clone()
+        };
+        let used: Vec<u32> = capped
+            .explain(&x)
+            .iter()
+            .filter(|c| c.used)
+            .map(|c| c.bucket)
+            .collect();
+        assert_eq!(used.len(), 1);
+        assert_eq!(capped.score(&x).clues, 1);
+    }
+
+    #[test]
+    fn naive_bayes_explanation_sums_to_the_score() {
+        let fc = FeatureConfig::params().bits(8).check().unwrap();
+        let cfg = ModelConfig::params()
+            .combining(Combining::NaiveBayes)
+            .check()
+            .unwrap();
+        let mut m = Model::new(fc, cfg);
+        for _ in 0..5 {
+            m.learn(&f(&[1, 2]), Label::Spam).unwrap();
+            m.learn(&f(&[3, 4]), Label::Ham).unwrap();
+        }
+        m.learn(&f(&[1, 3]), Label::Ham).unwrap();
+        let x = Features::from_pairs([(1, 2), (3, 1), (9, 1)]);
+        let prior = (m.docs(Label::Spam) as f64 / m.docs(Label::Ham) as f64).ln();
+        let sum: f64 = m.explain(&x).iter().map(|c| c.weight).sum();
+        assert!((prior + sum - m.score(&x).log_odds).abs() < 1e-9);
     }
 
     #[test]

@@ -1,17 +1,26 @@
-//! `ferret eval`: stratified K-fold cross-validation with exact duplicates removed first.
+//! `ferret eval`: stratified K-fold cross-validation with exact duplicates removed first, and with
+//! `--report DIR` an HTML report and `metrics.json`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use clap::Args;
 use ferret_bayes::{Label, Verdict};
-use ferret_features::Features;
+use ferret_features::{Features, Featurizer};
 
+use crate::explain::{explain, Reason};
 use crate::input::{read_labelled_with, Example, InputOpts};
 use crate::metrics::{self, Scored};
-use crate::{CutoffOpts, ModelOpts};
+use crate::report::{self, Report, Worst};
+use crate::train::PROGRESS_EVERY;
+use crate::{progress, CutoffOpts, ModelOpts};
+
+/// Worst false positives and false negatives shown in the report, each.
+const WORST: usize = 20;
+/// Contributing tokens shown per worst example.
+const WORST_REASONS: usize = 8;
 
 /// Options of `ferret eval`.
 #[derive(Debug, Args)]
@@ -25,6 +34,10 @@ pub struct EvalArgs {
     /// Print one JSON object instead of a report.
     #[arg(long)]
     pub json: bool,
+    /// Also write report.html (charts, confusion matrix, worst errors; opens from disk) and
+    /// metrics.json (the keys of --json) into this directory, creating it if needed.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Featurizer and model parameters.
     #[command(flatten)]
     pub opts: ModelOpts,
@@ -77,8 +90,10 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
         bail!("--folds must be at least 2, got {}", a.folds);
     }
     let cutoffs = a.cutoffs.cutoffs()?;
-    a.opts.empty_model()?; // validate options before reading data
+    let feature_config = a.opts.empty_model()?.feature_config(); // validates options before reading
+    let reading = progress::reading(&a.files);
     let all = read_labelled_with(&a.files, a.opts.mail, &a.input)?;
+    reading.finish_and_clear();
     let total = all.len();
     let mut seen = HashSet::new();
     let examples: Vec<Example> = all
@@ -99,14 +114,29 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
     let mut unsure = 0usize;
     let mut wrong = 0usize;
     let (mut false_pos, mut false_neg) = (0usize, 0usize);
+    let mut verdicts = vec![Verdict::Unsure; examples.len()];
     let mut f = Features::new();
+    // Reasons for the worst errors, found per fold while that fold's model exists: the overall
+    // worst WORST of each kind are among the union of each fold's worst WORST.
+    let mut reasons: HashMap<usize, Vec<Reason>> = HashMap::new();
+    let mut tracer = a
+        .report
+        .is_some()
+        .then(|| Featurizer::with_trace(feature_config, Vec::new()));
+    let bar = progress::bar((a.folds * examples.len()) as u64, "");
+    let mut done = 0usize;
     for k in 0..a.folds {
+        bar.set_message(format!("fold {}/{}", k + 1, a.folds));
         let mut model = a.opts.empty_model()?;
         let mut fz = model.featurizer();
         let t = Instant::now();
         for (e, _) in examples.iter().zip(&folds).filter(|(_, &fo)| fo != k) {
             fz.featurize(&e.comment, &mut f);
             model.learn(&f, e.label)?;
+            done += 1;
+            if done.is_multiple_of(PROGRESS_EVERY) {
+                bar.set_position(done as u64);
+            }
         }
         train_time += t.elapsed();
         let t = Instant::now();
@@ -119,6 +149,11 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
                 p_spam: s.p_spam,
                 spam,
             });
+            verdicts[i] = verdict;
+            done += 1;
+            if done.is_multiple_of(PROGRESS_EVERY) {
+                bar.set_position(done as u64);
+            }
             match (verdict, spam) {
                 (Verdict::Unsure, _) => unsure += 1,
                 (Verdict::Spam, false) => {
@@ -133,7 +168,18 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
             }
         }
         classify_time += t.elapsed();
+        if let Some(tracer) = tracer.as_mut() {
+            let in_fold: Vec<usize> = (0..examples.len()).filter(|&i| folds[i] == k).collect();
+            let key = |i: usize| scored[i].map_or(0.0, |s| s.log_odds);
+            for i in worst(&in_fold, &labels, key) {
+                let (_, mut r) = explain(&model, tracer, &examples[i].comment, &mut f);
+                r.retain(|r| r.clue.used);
+                r.truncate(WORST_REASONS);
+                reasons.insert(i, r);
+            }
+        }
     }
+    bar.finish_and_clear();
     let scored: Vec<Scored> = scored
         .into_iter()
         .map(|s| s.expect("every example is in one fold"))
@@ -145,8 +191,7 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
     let e05 = metrics::escalation(&scored, 0.005);
     let train_seconds = train_time.as_secs_f64() / a.folds as f64;
     let classify_per_second = n as f64 / classify_time.as_secs_f64().max(1e-9);
-    if a.json {
-        let v = serde_json::json!({
+    let metrics_json = serde_json::json!({
             "n": n,
             "accuracy": bin.accuracy,
             "precision": bin.precision,
@@ -159,8 +204,41 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
             "escalation_at_0_5pct": e05.share,
             "train_seconds": train_seconds,
             "classify_per_second": classify_per_second,
-        });
-        println!("{v}");
+    });
+    if let Some(dir) = &a.report {
+        let all: Vec<usize> = (0..n).collect();
+        let mut worst_of = |spam: bool| -> Vec<Worst> {
+            worst(&all, &labels, |i| scored[i].log_odds)
+                .into_iter()
+                .filter(|&i| (labels[i] == Label::Spam) == spam)
+                .map(|i| Worst {
+                    p_spam: scored[i].p_spam,
+                    verdict: verdicts[i],
+                    text: examples[i].comment.content().to_owned(),
+                    source: a.files[examples[i].source].display().to_string(),
+                    reasons: reasons.remove(&i).unwrap_or_default(),
+                })
+                .collect()
+        };
+        let (worst_fp, worst_fn) = (worst_of(false), worst_of(true));
+        let page = report::write(
+            dir,
+            &Report {
+                metrics: &metrics_json,
+                files: &a.files,
+                folds: a.folds,
+                seed: a.seed,
+                duplicates: dups,
+                cutoffs,
+                scored: &scored,
+                worst_fp,
+                worst_fn,
+            },
+        )?;
+        eprintln!("ferret: wrote {} and metrics.json", page.display());
+    }
+    if a.json {
+        println!("{metrics_json}");
         return Ok(0);
     }
     let pct = |x: f64| format!("{:.2} %", 100.0 * x);
@@ -216,6 +294,28 @@ pub(crate) fn run(a: EvalArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// Of the examples `among`, the WORST hams with the highest `key` (most spam-like), highest first,
+/// then the WORST spams with the lowest, lowest first.
+fn worst(among: &[usize], labels: &[Label], key: impl Fn(usize) -> f64) -> Vec<usize> {
+    let mut ham: Vec<usize> = among
+        .iter()
+        .copied()
+        .filter(|&i| labels[i] == Label::Ham)
+        .collect();
+    let mut spam: Vec<usize> = among
+        .iter()
+        .copied()
+        .filter(|&i| labels[i] == Label::Spam)
+        .collect();
+    // Index as tie-break, so the choice never depends on the sort's stability.
+    ham.sort_by(|&x, &y| key(y).total_cmp(&key(x)).then(x.cmp(&y)));
+    spam.sort_by(|&x, &y| key(x).total_cmp(&key(y)).then(x.cmp(&y)));
+    ham.truncate(WORST);
+    spam.truncate(WORST);
+    ham.extend(spam);
+    ham
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
-//! The top of Ferret's pipeline: the `ferret` command line (`train`, `check`, `eval`, and the store
-//! commands `feedback`, `stats`, `recheck`, `retrain`, `history`, `purge`).
+//! The top of Ferret's pipeline: the `ferret` command line (`train`, `check`, `eval`, `explain`, and
+//! the store commands `feedback`, `stats`, `recheck`, `retrain`, `history`, `purge`).
 //!
 //! The binary's `main` parses [`Cli`] and calls [`run`], which returns the process exit code:
 //! 0 success; 1 the run finished but some input lines were bad (each got an error line); 2 a fatal
 //! error (unreadable model, missing file, bad option). Output goes to stdout as JSON lines; messages
-//! and progress go to stderr. A closed stdout (`ferret check … | head`) ends the run quietly.
+//! and progress go to stderr (progress bars only on a terminal, never in pipes or CI). A closed
+//! stdout (`ferret check … | head`) ends the run quietly.
 //!
 //! ```
 //! use clap::Parser;
@@ -21,8 +22,11 @@
 
 mod check;
 mod eval;
+mod explain;
 pub mod input;
 pub mod metrics;
+mod progress;
+mod report;
 pub mod site;
 mod train;
 
@@ -36,6 +40,7 @@ use ferret_features::FeatureConfig;
 
 pub use check::CheckArgs;
 pub use eval::EvalArgs;
+pub use explain::ExplainArgs;
 pub use train::TrainArgs;
 
 /// Local-first comment spam filtering.
@@ -54,8 +59,10 @@ pub enum Command {
     Train(TrainArgs),
     /// Classify comments (JSONL file, standard input or --text) and print one JSON line each.
     Check(CheckArgs),
-    /// Stratified K-fold cross-validation on labelled JSONL files.
+    /// Stratified K-fold cross-validation on labelled JSONL files (--report DIR: HTML report).
     Eval(EvalArgs),
+    /// Show the tokens and features that pushed one comment's verdict, with their weights.
+    Explain(ExplainArgs),
     /// Tell the store a comment is spam or ham: learned at once, reported to Akismet.
     Feedback(site::FeedbackArgs),
     /// This month's Akismet calls, escalation rate and verdict mix.
@@ -76,6 +83,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Train(a) => train::run(a),
         Command::Check(a) => check::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Feedback(a) => site::feedback(a),
         Command::Stats(a) => site::stats(a),
         Command::Recheck(a) => site::recheck(a),

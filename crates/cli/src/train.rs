@@ -9,7 +9,10 @@ use ferret_bayes::Label;
 use ferret_features::Features;
 
 use crate::input::{for_each_labelled, require_both_classes, InputOpts};
-use crate::ModelOpts;
+use crate::{progress, ModelOpts};
+
+/// Comments between progress-bar updates: often enough to look live, rare enough to cost nothing.
+pub(crate) const PROGRESS_EVERY: usize = 4096;
 
 /// Options of `ferret train`.
 #[derive(Debug, Args)]
@@ -34,11 +37,19 @@ pub(crate) fn run(a: TrainArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
     let mut fz = model.featurizer();
     let mut f = Features::new();
+    // Training streams its inputs, so the count is not known ahead: a counter with the rate.
+    let bar = progress::counter(&a.files, "training");
+    let mut n = 0usize;
     let totals = for_each_labelled(&a.files, a.opts.mail, &a.input, |rec, _| {
         fz.featurize(&rec.comment, &mut f);
         model.learn(&f, rec.label)?;
+        n += 1;
+        if n.is_multiple_of(PROGRESS_EVERY) {
+            bar.set_position(n as u64);
+        }
         Ok(())
     })?;
+    bar.finish_and_clear();
     require_both_classes(totals)?;
     model
         .save(&a.model)

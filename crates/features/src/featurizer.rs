@@ -1,10 +1,13 @@
 //! The featurizer: one [`Comment`] in, sorted sparse `(bucket, count)` features out, reusing its buffers.
 
+use std::fmt::Write as _;
+
 use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::comment::Comment;
 use crate::hash::{combine, hash_ascii_lower, hash_bytes};
+use crate::trace::{LinkPart, LinkSource, NoTrace, TokenKind, Trace};
 use crate::{FeatureConfig, Features};
 
 /// Longest metadata field (author, e-mail, …) that is looked at, in bytes.
@@ -53,8 +56,24 @@ const IS_IP: u64 = 5;
 /// fz.featurize(&Comment::from_text("Visit https://cheap-pills.example/buy now!!"), &mut out);
 /// assert!(out.len() > 5);
 /// ```
+///
+/// # Explaining
+/// `Featurizer<T>` with a [`Trace`] other than the default [`NoTrace`] also reports every token's
+/// kind, text and bucket, so a verdict can be explained in words rather than bucket ids. Tracing is
+/// a type parameter, not a flag: the default featurizer contains no tracing code at all.
+///
+/// ```
+/// use ferret_features::{Comment, FeatureConfig, Featurizer, Features, Token, TokenKind};
+///
+/// let mut fz = Featurizer::with_trace(FeatureConfig::default(), Vec::<Token>::new());
+/// let mut out = Features::new();
+/// fz.featurize(&Comment::from_text("Free prize"), &mut out);
+/// let free = fz.trace().iter().find(|t| t.kind == TokenKind::Word && t.text == "free").unwrap();
+/// assert!(out.ids().contains(&free.bucket));
+/// assert!(fz.trace().iter().any(|t| t.kind == TokenKind::Bigram && t.text == "free prize"));
+/// ```
 #[derive(Clone, Debug)]
-pub struct Featurizer {
+pub struct Featurizer<T = NoTrace> {
     config: FeatureConfig,
     shift: u32,
     email_re: Regex,
@@ -65,6 +84,14 @@ pub struct Featurizer {
     prev_cjk: Option<(u64, bool)>,
     spans: Vec<(usize, usize)>,
     clean: String,
+    trace: T,
+    /// Traced only: reused buffer for a token's text.
+    text: String,
+    /// Traced only: the current and previous word, case-folded, for bigram text.
+    cur_text: String,
+    prev_text: String,
+    /// Traced only: the previous CJK character.
+    prev_cjk_char: char,
 }
 
 /// What one pass over the bytes tells about the text.
@@ -127,6 +154,14 @@ struct Stats {
 impl Featurizer {
     /// A featurizer for `config` (use the one stored in a model when scoring with that model).
     pub fn new(config: FeatureConfig) -> Featurizer {
+        Featurizer::with_trace(config, NoTrace)
+    }
+}
+
+impl<T: Trace> Featurizer<T> {
+    /// A featurizer that hands every token to `trace` (see [`Trace`]); for explanations, not for
+    /// the hot path. Features are exactly those of [`Featurizer::new`].
+    pub fn with_trace(config: FeatureConfig, trace: T) -> Featurizer<T> {
         let re = |p: &str| Regex::new(p).expect("built-in pattern compiles");
         Featurizer {
             config,
@@ -139,7 +174,22 @@ impl Featurizer {
             prev_cjk: None,
             spans: Vec::with_capacity(16),
             clean: String::new(),
+            trace,
+            text: String::new(),
+            cur_text: String::new(),
+            prev_text: String::new(),
+            prev_cjk_char: ' ',
         }
+    }
+
+    /// The trace: with `Vec<Token>`, the tokens of the last comment featurized.
+    pub fn trace(&self) -> &T {
+        &self.trace
+    }
+
+    /// The trace, mutably.
+    pub fn trace_mut(&mut self) -> &mut T {
+        &mut self.trace
     }
 
     /// The configuration this featurizer hashes with.
@@ -149,6 +199,7 @@ impl Featurizer {
 
     /// Featurizes a whole comment (text and metadata fields) into `out`, replacing its contents.
     pub fn featurize(&mut self, comment: &Comment, out: &mut Features) {
+        self.trace.begin();
         self.hashes.clear();
         let truncated = self.content(comment.content());
         self.metadata(comment);
@@ -157,6 +208,7 @@ impl Featurizer {
 
     /// Featurizes bare text: the same features as a comment with only `comment_content` set.
     pub fn featurize_text(&mut self, text: &str, out: &mut Features) {
+        self.trace.begin();
         self.hashes.clear();
         let truncated = self.content(text);
         out.fill_from(&mut self.hashes, truncated);
@@ -169,13 +221,28 @@ impl Featurizer {
         out
     }
 
-    #[inline]
-    fn push(&mut self, h: u64) {
-        self.hashes.push((h >> self.shift) as u32);
+    /// Adds a token's bucket. `text` writes the token's text and is only called when tracing.
+    #[inline(always)]
+    fn push(&mut self, h: u64, kind: TokenKind, text: impl FnOnce(&mut String)) {
+        let bucket = (h >> self.shift) as u32;
+        self.hashes.push(bucket);
+        if T::ENABLED {
+            let mut buf = std::mem::take(&mut self.text);
+            buf.clear();
+            text(&mut buf);
+            self.trace.token(kind, &buf, bucket);
+            self.text = buf;
+        }
     }
 
-    fn shape(&mut self, name: &[u8], value: u64) {
-        self.push(combine(hash_bytes(K_SHAPE, name), value));
+    fn shape(&mut self, name: &str, value: u64) {
+        self.push(
+            combine(hash_bytes(K_SHAPE, name.as_bytes()), value),
+            TokenKind::Shape,
+            |s| {
+                let _ = write!(s, "{name}={value}");
+            },
+        );
     }
 
     /// Tokenizes the text; returns whether it was cut at the cap.
@@ -183,13 +250,13 @@ impl Featurizer {
         let max = self.config.max_text_bytes() as usize;
         let truncated = text.len() > max;
         let text = if truncated {
-            self.shape(b"cap", 1);
+            self.shape("cap", 1);
             &text[..floor_char_boundary(text, max)]
         } else {
             text
         };
         if text.trim().is_empty() {
-            self.shape(b"empty", 1);
+            self.shape("empty", 1);
             return truncated;
         }
         self.prev_word = None;
@@ -203,7 +270,7 @@ impl Featurizer {
         if scan.maybe_markup_link
             && (text.contains("[url=") || text.contains("<a ") || text.contains("<A "))
         {
-            self.shape(b"markup-link", 1);
+            self.shape("markup-link", 1);
         }
         if scan.at {
             self.emails(text);
@@ -233,16 +300,16 @@ impl Featurizer {
     }
 
     fn shapes(&mut self, s: &Stats) {
-        self.shape(b"len", log2_bucket(s.chars));
-        self.shape(b"links", s.links.min(4) as u64);
+        self.shape("len", log2_bucket(s.chars));
+        self.shape("links", s.links.min(4) as u64);
         if s.letters >= 8 {
-            self.shape(b"caps", (s.upper * 10 / s.letters) as u64);
+            self.shape("caps", (s.upper * 10 / s.letters) as u64);
         }
         if s.invisible {
-            self.shape(b"invisible", 1);
+            self.shape("invisible", 1);
         }
         if s.repeated_punct {
-            self.shape(b"punct-repeat", 1);
+            self.shape("punct-repeat", 1);
         }
     }
 
@@ -268,7 +335,9 @@ impl Featurizer {
                 continue;
             }
             if is_symbol(c as char) {
-                self.push(hash_bytes(K_SYM, &b[i..i + 1]));
+                self.push(hash_bytes(K_SYM, &b[i..i + 1]), TokenKind::Symbol, |s| {
+                    s.push(c as char)
+                });
                 if (c == b'!' || c == b'?') && matches!(b.get(i + 1), Some(b'!' | b'?')) {
                     stats.repeated_punct = true;
                 }
@@ -323,7 +392,8 @@ impl Featurizer {
                     last_bang = bang;
                     if is_symbol(c) {
                         let mut buf = [0u8; 4];
-                        self.push(hash_bytes(K_SYM, c.encode_utf8(&mut buf).as_bytes()));
+                        let h = hash_bytes(K_SYM, c.encode_utf8(&mut buf).as_bytes());
+                        self.push(h, TokenKind::Symbol, |s| s.push(c));
                     }
                 }
             }
@@ -334,18 +404,26 @@ impl Featurizer {
     /// CJK has no spaces: each pair of neighbouring characters is a token; a lone character is one.
     fn cjk_char(&mut self, c: char) {
         let h = hash_bytes(K_CJK, &u32::from(c).to_le_bytes());
+        let prev_c = self.prev_cjk_char;
         if let Some((prev, _)) = self.prev_cjk {
-            self.push(combine(prev, h));
+            self.push(combine(prev, h), TokenKind::Cjk, |s| {
+                s.push(prev_c);
+                s.push(c);
+            });
             self.prev_cjk = Some((h, true));
         } else {
             self.prev_cjk = Some((h, false));
+        }
+        if T::ENABLED {
+            self.prev_cjk_char = c;
         }
     }
 
     fn flush_cjk(&mut self) {
         if let Some((h, paired)) = self.prev_cjk.take() {
             if !paired {
-                self.push(h);
+                let c = self.prev_cjk_char;
+                self.push(h, TokenKind::Cjk, |s| s.push(c));
             }
         }
     }
@@ -368,16 +446,20 @@ impl Featurizer {
     /// Word, number-shape and bigram tokens of one word whose digits and letters are counted.
     fn word_counted(&mut self, w: &str, digits: usize, letters: usize) {
         if letters == 0 && digits > 0 {
-            self.shape(b"num", digits.min(16) as u64);
+            self.shape("num", digits.min(16) as u64);
         } else if letters > 0 && digits > 0 {
-            self.shape(b"alnum", 1);
+            self.shape("alnum", 1);
         }
         if w.len() > MAX_WORD_BYTES {
             let first = w.chars().next().map_or(0, u64::from);
-            self.push(combine(
+            let h = combine(
                 hash_bytes(K_SKIP, &first.to_le_bytes()),
                 (w.len() / 8) as u64,
-            ));
+            );
+            self.push(h, TokenKind::LongWord, |s| {
+                let c = w.chars().next().unwrap_or(' ');
+                let _ = write!(s, "{c}… ({}+ bytes)", w.len() / 8 * 8);
+            });
             self.prev_word = None;
             return;
         }
@@ -393,13 +475,38 @@ impl Featurizer {
                 None => return,
             }
         };
-        self.push(h);
+        if T::ENABLED {
+            self.traced_word(w, h);
+            return;
+        }
+        self.push(h, TokenKind::Word, |_| {});
         if self.config.bigrams() {
             if let Some(p) = self.prev_word {
-                self.push(combine(p, h));
+                self.push(combine(p, h), TokenKind::Bigram, |_| {});
             }
         }
         self.prev_word = Some(h);
+    }
+
+    /// The tail of [`Self::word_counted`] when tracing: the same tokens, with the words' text.
+    #[cold]
+    fn traced_word(&mut self, w: &str, h: u64) {
+        let mut cur = std::mem::take(&mut self.cur_text);
+        lower_into(&mut cur, w);
+        let prev = std::mem::take(&mut self.prev_text);
+        self.push(h, TokenKind::Word, |s| s.push_str(&cur));
+        if self.config.bigrams() {
+            if let Some(p) = self.prev_word {
+                self.push(combine(p, h), TokenKind::Bigram, |s| {
+                    s.push_str(&prev);
+                    s.push(' ');
+                    s.push_str(&cur);
+                });
+            }
+        }
+        self.prev_word = Some(h);
+        self.prev_text = cur;
+        self.cur_text = prev;
     }
 
     /// Link tokens; returns the number of links.
@@ -422,7 +529,11 @@ impl Featurizer {
             Some(i) => (&url[..i], &url[i + 3..]),
             None => ("", url),
         };
-        self.push(combine(hash_bytes(kind + SCHEME, b""), hash_lower(scheme)));
+        self.push(
+            combine(hash_bytes(kind + SCHEME, b""), hash_lower(scheme)),
+            link(kind, LinkPart::Scheme),
+            |s| lower_into(s, scheme),
+        );
         let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(host_end);
         let host = authority.rsplit('@').next().unwrap_or(authority);
@@ -432,7 +543,11 @@ impl Featurizer {
         for piece in path.split(|c: char| "/?&=.#_+-:;,%~".contains(c)) {
             if (2..=MAX_WORD_BYTES).contains(&piece.len()) {
                 let h = hash_lower(piece);
-                self.push(combine(hash_bytes(kind + PATH, b""), h));
+                self.push(
+                    combine(hash_bytes(kind + PATH, b""), h),
+                    link(kind, LinkPart::Path),
+                    |s| lower_into(s, piece),
+                );
                 pieces += 1;
                 if pieces >= MAX_PATH_PIECES {
                     break;
@@ -449,13 +564,29 @@ impl Featurizer {
         let mut buf = std::mem::take(&mut self.word);
         lower_into(&mut buf, host);
         let h = buf.as_str();
-        self.push(hash_bytes(kind + HOST, h.as_bytes()));
+        self.push(
+            hash_bytes(kind + HOST, h.as_bytes()),
+            link(kind, LinkPart::Host),
+            |s| s.push_str(h),
+        );
         if h.bytes().all(|b| b.is_ascii_digit() || b == b'.') || h.starts_with('[') {
-            self.push(hash_bytes(kind + IS_IP, b""));
+            self.push(
+                hash_bytes(kind + IS_IP, b""),
+                link(kind, LinkPart::IsIp),
+                |s| s.push_str(h),
+            );
         } else {
             let (dom, tld) = registrable_domain(h);
-            self.push(hash_bytes(kind + DOMAIN, dom.as_bytes()));
-            self.push(hash_bytes(kind + TLD, tld.as_bytes()));
+            self.push(
+                hash_bytes(kind + DOMAIN, dom.as_bytes()),
+                link(kind, LinkPart::Domain),
+                |s| s.push_str(dom),
+            );
+            self.push(
+                hash_bytes(kind + TLD, tld.as_bytes()),
+                link(kind, LinkPart::Tld),
+                |s| s.push_str(tld),
+            );
         }
         self.word = buf;
     }
@@ -487,14 +618,26 @@ impl Featurizer {
                     .filter_map(|c| c.get(1).map(|p| (p.start(), p.end()))),
             );
             for &(a, b) in &spans {
-                self.push(hash_bytes(K_IP, &text.as_bytes()[a..b]));
+                self.push(
+                    hash_bytes(K_IP, &text.as_bytes()[a..b]),
+                    TokenKind::Ip,
+                    |s| s.push_str(&text[a..b]),
+                );
             }
             self.spans = spans;
         }
         let mut found = 0;
         for digits in phone_runs(text.as_bytes()) {
-            self.push(combine(hash_bytes(K_PHONE, b""), digits as u64));
-            self.push(hash_bytes(K_PHONE, b"any"));
+            self.push(
+                combine(hash_bytes(K_PHONE, b""), digits as u64),
+                TokenKind::Phone,
+                |s| {
+                    let _ = write!(s, "{digits} digits");
+                },
+            );
+            self.push(hash_bytes(K_PHONE, b"any"), TokenKind::Phone, |s| {
+                s.push_str("any")
+            });
             found += 1;
             if found == 16 {
                 break;
@@ -504,12 +647,20 @@ impl Featurizer {
 
     fn metadata(&mut self, c: &Comment) {
         if let Some(author) = field(&c.comment_author) {
-            self.push(hash_lower_seeded(K_AUTHOR, author));
+            self.push(
+                hash_lower_seeded(K_AUTHOR, author),
+                TokenKind::Author,
+                |s| lower_into(s, author),
+            );
             for w in author.unicode_words().take(8) {
-                self.push(hash_lower_seeded(K_AUTHOR_WORD, w));
+                self.push(
+                    hash_lower_seeded(K_AUTHOR_WORD, w),
+                    TokenKind::AuthorWord,
+                    |s| lower_into(s, w),
+                );
             }
             if author.bytes().any(|b| b.is_ascii_digit()) {
-                self.shape(b"author-digits", 1);
+                self.shape("author-digits", 1);
             }
         }
         if let Some(email) = field(&c.comment_author_email) {
@@ -517,10 +668,10 @@ impl Featurizer {
                 Some((local, domain)) => {
                     self.host(K_EMAIL, domain);
                     if local.bytes().filter(u8::is_ascii_digit).count() >= 3 {
-                        self.shape(b"email-digits", 1);
+                        self.shape("email-digits", 1);
                     }
                 }
-                None => self.shape(b"email-malformed", 1),
+                None => self.shape("email-malformed", 1),
             }
         }
         if let Some(url) = field(&c.comment_author_url) {
@@ -531,29 +682,58 @@ impl Featurizer {
         }
         if let Some(ua) = field(&c.user_agent) {
             let family = ua_family(ua);
-            self.push(hash_bytes(K_UA, family.as_bytes()));
+            self.push(
+                hash_bytes(K_UA, family.as_bytes()),
+                TokenKind::UserAgent,
+                |s| s.push_str(family),
+            );
         } else if c.user_ip.is_some() {
             // A request with an IP but no browser at all is a bot signature.
-            self.push(hash_bytes(K_UA, b"none"));
+            self.push(hash_bytes(K_UA, b"none"), TokenKind::UserAgent, |s| {
+                s.push_str("none")
+            });
         }
         if let Some(ip) = field(&c.user_ip) {
-            self.push(hash_bytes(K_USER_IP, ip_prefix(ip).as_bytes()));
+            let prefix = ip_prefix(ip);
+            self.push(
+                hash_bytes(K_USER_IP, prefix.as_bytes()),
+                TokenKind::UserIp,
+                |s| s.push_str(prefix),
+            );
         }
         if let Some(t) = field(&c.comment_type) {
-            self.push(hash_lower_seeded(K_TYPE, t));
+            self.push(hash_lower_seeded(K_TYPE, t), TokenKind::CommentType, |s| {
+                lower_into(s, t)
+            });
         }
         if let Some(langs) = field(&c.blog_lang) {
             for l in langs.split(',').take(4) {
-                self.push(hash_lower_seeded(K_LANG, l.trim()));
+                let l = l.trim();
+                self.push(hash_lower_seeded(K_LANG, l), TokenKind::Language, |s| {
+                    lower_into(s, l)
+                });
             }
         }
         if let Some(role) = field(&c.user_role) {
-            self.push(hash_lower_seeded(K_ROLE, role));
+            self.push(hash_lower_seeded(K_ROLE, role), TokenKind::Role, |s| {
+                lower_into(s, role)
+            });
         }
         if c.honeypot_value().is_some_and(|v| !v.is_empty()) {
-            self.shape(b"honeypot-filled", 1);
+            self.shape("honeypot-filled", 1);
         }
     }
+}
+
+/// The traced kind of a link token under the link-like kind seed `kind`.
+fn link(kind: u64, part: LinkPart) -> TokenKind {
+    let source = match kind {
+        K_EMAIL => LinkSource::Email,
+        K_AUTHOR_URL => LinkSource::AuthorUrl,
+        K_REFERRER => LinkSource::Referrer,
+        _ => LinkSource::Text,
+    };
+    TokenKind::Link(source, part)
 }
 
 fn field(f: &Option<String>) -> Option<&str> {
@@ -829,6 +1009,7 @@ fn ua_family(ua: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Token;
 
     fn ids(text: &str) -> Features {
         let mut fz = Featurizer::new(FeatureConfig::default());
@@ -981,6 +1162,96 @@ mod tests {
             fz.featurize_text(t, &mut a);
             assert_eq!(a, fz.features(&Comment::from_text(t)), "{t:?}");
         }
+    }
+
+    /// A comment that reaches every kind of token.
+    fn everything() -> Comment {
+        Comment {
+            comment_author: Some("Cheap Pills 24".into()),
+            comment_author_email: Some("x123@spam.example".into()),
+            comment_author_url: Some("http://pills.example.co.uk/shop".into()),
+            referrer: Some("https://search.example/q?x=pills".into()),
+            user_agent: Some("curl/8.0".into()),
+            user_ip: Some("198.51.100.23".into()),
+            comment_type: Some("Comment".into()),
+            blog_lang: Some("en, fr".into()),
+            user_role: Some("Guest".into()),
+            comment_content: Some(
+                "WIN a FREE prize!! Visit https://shop.cheap-pills.co.uk/buy/viagra or www.x.example, \
+                 mail bob@mail.example.com, call 0800 123 4567 from 10.1.2.3. £5 免费赚钱 \
+                 vi\u{200B}agra Ünïcödé supercalifragilisticexpialidocious [url=x] 12345"
+                    .into(),
+            ),
+            ..Comment::default()
+        }
+    }
+
+    #[test]
+    fn tracing_changes_nothing_and_names_every_feature() {
+        let mut plain = Featurizer::new(FeatureConfig::default());
+        let mut traced = Featurizer::with_trace(FeatureConfig::default(), Vec::<Token>::new());
+        let (mut a, mut b) = (Features::new(), Features::new());
+        let comments = [
+            everything(),
+            Comment::from_text(""),
+            Comment::from_text("hello"),
+            Comment::from_text("日本語のテキスト and English"),
+        ];
+        for c in &comments {
+            plain.featurize(c, &mut a);
+            traced.featurize(c, &mut b);
+            assert_eq!(a, b, "{c:?}");
+            // Every feature has a token, every token a feature, and the counts agree.
+            let counted = Features::from_pairs(traced.trace().iter().map(|t| (t.bucket, 1)));
+            assert_eq!(counted.ids(), b.ids());
+            assert_eq!(counted, Features::from_pairs(b.iter()));
+        }
+    }
+
+    #[test]
+    fn traced_tokens_carry_kind_and_text() {
+        let mut fz = Featurizer::with_trace(FeatureConfig::default(), Vec::<Token>::new());
+        fz.features(&everything());
+        let has = |kind: &str, text: &str| {
+            fz.trace()
+                .iter()
+                .any(|t| t.kind.to_string() == kind && t.text == text)
+        };
+        for (kind, text) in [
+            ("word", "free"),
+            ("bigram", "free prize"),
+            ("word", "viagra"),
+            ("word", "ünïcödé"),
+            ("long-word", "s… (32+ bytes)"),
+            ("symbol", "£"),
+            ("cjk", "免费"),
+            ("link-host", "shop.cheap-pills.co.uk"),
+            ("link-domain", "cheap-pills.co.uk"),
+            ("link-tld", "uk"),
+            ("link-path", "viagra"),
+            ("link-scheme", "https"),
+            ("email-domain", "example.com"),
+            ("author-url-host", "pills.example.co.uk"),
+            ("referrer-path", "pills"),
+            ("ip", "10.1.2"),
+            ("phone", "11 digits"),
+            ("phone", "any"),
+            ("author", "cheap pills 24"),
+            ("author-word", "pills"),
+            ("user-agent", "curl"),
+            ("user-ip", "198.51.100"),
+            ("type", "comment"),
+            ("lang", "fr"),
+            ("role", "guest"),
+            ("shape", "punct-repeat=1"),
+            ("shape", "markup-link=1"),
+            ("shape", "num=5"),
+        ] {
+            assert!(has(kind, text), "no {kind} {text:?} in {:#?}", fz.trace());
+        }
+        // The trace holds the last comment only.
+        fz.features(&Comment::from_text("hi"));
+        assert!(fz.trace().iter().all(|t| t.text != "free"));
     }
 
     #[test]

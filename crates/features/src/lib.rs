@@ -9,6 +9,9 @@
 //!   shape tokens (length, link count, share of capitals, repeated `!!`, invisible characters).
 //! - [`FeatureConfig`] (built through [`FeatureParams`]) fixes the hashed space and the text cap; a
 //!   model file stores it together with [`FEATURE_VERSION`].
+//! - [`Featurizer::with_trace`] also reports each token's [`TokenKind`], text and bucket to a
+//!   [`Trace`] (`Vec<`[`Token`]`>` records them), which is how `ferret explain` names the words behind
+//!   a verdict; the default [`NoTrace`] compiles all of that away.
 //! - [`mail::mail_text`] reduces an RFC 822 message to its subject and readable body, so mail corpora
 //!   can train a comment model without their headers dominating.
 //!
@@ -40,10 +43,12 @@ mod comment;
 mod featurizer;
 mod hash;
 pub mod mail;
+mod trace;
 
 pub use comment::Comment;
 pub use featurizer::Featurizer;
 pub use hash::{combine as hash_combine, hash_bytes};
+pub use trace::{LinkPart, LinkSource, NoTrace, Token, TokenKind, Trace};
 
 /// Version of the tokenization and hashing scheme. A model records the version it was trained with
 /// and is only ever scored by the same one.

@@ -75,7 +75,7 @@ fn monthly_limit_holds_across_instances_sharing_one_store() {
     cfg.budget.pacing = false;
     cfg.learning.akismet_weight = 0; // keep every comment unsure
     cfg.rules.enabled = false; // one IP sends them all: not a flood test
-    // Four independent opens of the same file stand in for four processes.
+                               // Four independent opens of the same file stand in for four processes.
     let instances: Vec<Ferret> = (0..4).map(|_| open(cfg.clone(), &clock)).collect();
     let handles: Vec<_> = instances
         .into_iter()
