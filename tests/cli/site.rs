@@ -55,7 +55,8 @@ fn fixture_stream(dir: &Path) -> (std::path::PathBuf, HashMap<String, bool>) {
         let v: Value = serde_json::from_str(line).unwrap();
         let t = v["text"].as_str().unwrap();
         labels.insert(t.to_owned(), v["label"] == "spam");
-        let rec = serde_json::json!({"id": format!("c{i}"), "text": t, "user_ip": "192.0.2.1"});
+        // One visitor each: a single IP for all of them would be a flood to the local rules.
+        let rec = serde_json::json!({"id": format!("c{i}"), "text": t, "user_ip": format!("192.0.2.{}", i % 250 + 1)});
         text.push_str(&rec.to_string());
         text.push('\n');
     }

@@ -509,5 +509,14 @@ mod tests {
         want.akismet.blog = Some("https://example.org".into());
         want.budget.monthly_limit = Some(1000);
         assert_eq!(parsed, want);
+        // The rules example parses too (its list file is only read when the rules are built).
+        let rules = readme
+            .split("```toml\n")
+            .nth(2)
+            .and_then(|rest| rest.split("```").next())
+            .expect("README.md has a second ```toml block, the rules");
+        let parsed: Config = toml::from_str(rules).expect("README's [rules] example parses");
+        assert_eq!(parsed.rules.links.max_links, 2);
+        assert!(parsed.rules.token.enabled);
     }
 }

@@ -1076,12 +1076,14 @@ impl Ferret {
             if report {
                 w.enqueue_report(&ids, ls_, now)?;
             }
-            // The trusted-author rule: ham feedback approves the author, spam forgets them.
+            // The trusted-author rule: a moderator's ham approves the author (once per comment,
+            // even when the model already held the label); spam forgets them.
+            let already_approved = cur.source == "moderator" && cur.verdict == "ham";
             let approved = match author {
-                Some(k) if learned && label == Label::Ham => {
+                Some(k) if label == Label::Ham && !already_approved => {
                     Some(w.approve_author(k.as_bytes(), now)?)
                 }
-                Some(k) if learned => {
+                Some(k) if label == Label::Spam => {
                     w.revoke_author(k.as_bytes())?;
                     Some(0)
                 }
