@@ -398,14 +398,14 @@ fn issue4_streaming_goals_on_sms() {
         r.quarters.map(|q| q * 100.0)
     );
     assert!(pct(r.errors) <= 0.5, "error {:.3} %", pct(r.errors));
-    // The goal is 3 %; measured 3.5-4.3 % over splits at the default band (see the issue-4 note:
-    // learning the unsure comments Akismet answers does not lower escalation on this corpus). This
-    // bound guards against regressions.
+    // The goal: at most 3 % escalated (measured 2.98 % with this seed), and fewer escalations at
+    // the end than at the start, because Akismet's answers are learned (2.94 % -> 2.47 %).
     assert!(
-        pct(r.escalated) <= 5.0,
+        pct(r.escalated) <= 3.0,
         "escalated {:.2} %",
         pct(r.escalated)
     );
+    assert!(r.quarters[3] < r.quarters[0], "{:?}", r.quarters);
     assert_eq!(
         r.held, 0,
         "with Akismet up and no limit nothing waits for a moderator"
