@@ -238,7 +238,10 @@ fn find_ci(hay: &str, needle: &str) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-fn push_entities(s: &str, out: &mut String) {
+/// Appends `s` to `out` with HTML character references decoded: the common named ones (`&amp;`,
+/// `&nbsp;`, typographic quotes, dashes, `&hellip;`) and numeric ones (`&#233;`, `&#xE9;`);
+/// anything else is kept as written. Shared by the mail reader and the importers.
+pub fn push_entities(s: &str, out: &mut String) {
     let mut rest = s;
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
@@ -252,7 +255,11 @@ fn push_entities(s: &str, out: &mut String) {
                 "lt" => Some('<'),
                 "gt" => Some('>'),
                 "quot" => Some('"'),
-                "apos" => Some('\''),
+                "apos" | "rsquo" | "lsquo" => Some('\''),
+                "ldquo" | "rdquo" => Some('"'),
+                "hellip" => Some('…'),
+                "mdash" => Some('—'),
+                "ndash" => Some('–'),
                 _ => name
                     .strip_prefix("#x")
                     .or_else(|| name.strip_prefix("#X"))

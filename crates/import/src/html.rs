@@ -2,6 +2,8 @@
 //! newlines), comments, `<script>` and `<style>` vanish, entities are decoded, link targets are kept
 //! (a spam comment's links are its strongest clue).
 
+use ferret_features::mail::push_entities;
+
 /// Appends the text of `html` to `out`.
 pub(crate) fn to_text(html: &str, out: &mut String) {
     let mut rest = html;
@@ -72,47 +74,6 @@ fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     hay.as_bytes()
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
-fn push_entities(s: &str, out: &mut String) {
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp..];
-        let end = after.find(';').filter(|&i| i <= 10);
-        let decoded = end.and_then(|i| {
-            let name = &after[1..i];
-            match name {
-                "nbsp" => Some(' '),
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" | "rsquo" | "lsquo" => Some('\''),
-                "ldquo" | "rdquo" => Some('"'),
-                "hellip" => Some('…'),
-                "mdash" => Some('—'),
-                "ndash" => Some('–'),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            }
-        });
-        match (decoded, end) {
-            (Some(c), Some(i)) => {
-                out.push(c);
-                rest = &after[i + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(rest);
 }
 
 #[cfg(test)]
