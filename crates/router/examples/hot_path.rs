@@ -55,11 +55,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         "router" => {
             let dir = tempfile::tempdir()?;
-            let ferret = Ferret::open(Config {
+            let mut config = Config {
                 db: dir.path().join("hot.db"),
                 model: Some(model_path),
                 ..Config::default()
-            })?;
+            };
+            // The default rules, except the duplicate rule: the loop repeats the same comments.
+            config.rules.duplicates.enabled = false;
+            let ferret = Ferret::open(config)?;
             for i in 0..n {
                 let (c, _) = &comments[i % comments.len()];
                 let d = ferret.check_blocking(black_box(c))?;
