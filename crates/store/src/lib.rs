@@ -10,7 +10,7 @@
 //!   one `BEGIN IMMEDIATE` transaction, so the monthly limit holds across threads, processes and
 //!   restarts.
 //! - [`Store::insert_checks`] writes a batch of [`CheckRow`]s and their [`Event`]s in one transaction.
-//! - [`Store::append_learn`] logs a model update durably; [`Store::learn_log_since`] replays it on top
+//! - [`Writer::append_learn`] logs a model update durably; [`Store::learn_log_since`] replays it on top
 //!   of the latest [`Store::latest_snapshot`].
 //!
 //! ```
