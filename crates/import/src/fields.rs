@@ -96,9 +96,9 @@ pub(crate) fn set(field: &mut Option<String>, value: &str) {
     }
 }
 
-/// Clears every field of `c`, keeping the string allocations of those that were set.
-pub(crate) fn clear(c: &mut Comment) {
-    for s in [
+/// Every optional text field of `c`, for loops that treat them alike.
+fn text_fields(c: &mut Comment) -> [&mut Option<String>; 18] {
+    [
         &mut c.blog,
         &mut c.user_ip,
         &mut c.user_agent,
@@ -118,9 +118,11 @@ pub(crate) fn clear(c: &mut Comment) {
         &mut c.recheck_reason,
         &mut c.honeypot_field_name,
     ]
-    .into_iter()
-    .flatten()
-    {
+}
+
+/// Clears every field of `c`, keeping the string allocations of those that were set.
+pub(crate) fn clear(c: &mut Comment) {
+    for s in text_fields(c).into_iter().flatten() {
         s.clear();
     }
     c.is_test = None;
@@ -130,26 +132,7 @@ pub(crate) fn clear(c: &mut Comment) {
 
 /// Turns fields left empty by [`clear`] (or given as empty strings) into `None`.
 pub(crate) fn drop_empty(c: &mut Comment) {
-    for f in [
-        &mut c.blog,
-        &mut c.user_ip,
-        &mut c.user_agent,
-        &mut c.referrer,
-        &mut c.permalink,
-        &mut c.comment_type,
-        &mut c.comment_author,
-        &mut c.comment_author_email,
-        &mut c.comment_author_url,
-        &mut c.comment_content,
-        &mut c.comment_date_gmt,
-        &mut c.comment_post_modified_gmt,
-        &mut c.comment_parent,
-        &mut c.blog_lang,
-        &mut c.blog_charset,
-        &mut c.user_role,
-        &mut c.recheck_reason,
-        &mut c.honeypot_field_name,
-    ] {
+    for f in text_fields(c) {
         if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
             *f = None;
         }

@@ -507,26 +507,17 @@ impl Ferret {
             #[allow(unreachable_patterns)]
             _ => (Verdict::Held, 0.5),
         };
-        let reason = Reason::Rule(hit.rule);
-        self.inner.history.record(Record {
+        Ok(self.decide_locally(Record {
             check_id: id,
             comment_id: comment_id.map(str::to_owned),
             comment: comment.clone(),
             p_spam: p,
             verdict,
             source: Source::Rule,
-            reason,
+            reason: Reason::Rule(hit.rule),
             detail: Some(hit.to_string()),
             at: now_ms.div_euclid(1000),
-        });
-        Ok(Decision {
-            check_id: id,
-            verdict,
-            p_spam: p,
-            source: Source::Rule,
-            reason,
-            akismet_guid: None,
-        })
+        }))
     }
 
     fn confident(
@@ -543,7 +534,7 @@ impl Ferret {
         } else {
             Verdict::Ham
         };
-        self.inner.history.record(Record {
+        self.decide_locally(Record {
             check_id: id,
             comment_id: comment_id.map(str::to_owned),
             comment: comment.clone(),
@@ -553,15 +544,21 @@ impl Ferret {
             reason: Reason::Confident,
             detail: None,
             at: now_ms.div_euclid(1000),
-        });
-        Decision {
-            check_id: id,
-            verdict,
-            p_spam: p,
-            source: Source::Model,
-            reason: Reason::Confident,
+        })
+    }
+
+    /// Hands a decision made on this thread (model or rule) to the history writer and returns it.
+    fn decide_locally(&self, r: Record) -> Decision {
+        let d = Decision {
+            check_id: r.check_id,
+            verdict: r.verdict,
+            p_spam: r.p_spam,
+            source: r.source,
+            reason: r.reason,
             akismet_guid: None,
-        }
+        };
+        self.inner.history.record(r);
+        d
     }
 
     /// How uncertain `p` is within the unsure band: 0 at its centre, 1 at its edges.
