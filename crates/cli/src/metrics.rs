@@ -160,10 +160,11 @@ pub fn escalation(items: &[Scored], max_error: f64) -> Band {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn s(log_odds: f64, spam: bool) -> Scored {
+    /// A scored item with P(spam) derived from its log-odds (shared by the report's tests).
+    pub(crate) fn s(log_odds: f64, spam: bool) -> Scored {
         Scored {
             log_odds,
             p_spam: 1.0 / (1.0 + (-log_odds).exp()),

@@ -1084,14 +1084,7 @@ fn confusion(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(log_odds: f64, spam: bool) -> Scored {
-        Scored {
-            log_odds,
-            p_spam: 1.0 / (1.0 + (-log_odds).exp()),
-            spam,
-        }
-    }
+    use crate::metrics::tests::s;
 
     #[test]
     fn escaping_covers_markup_quotes_and_controls() {

@@ -139,48 +139,112 @@ fn part_text(headers: &str, body: &str, out: &mut String, depth: usize) {
 }
 
 fn quoted_printable(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'=' {
-            if b[i + 1..].starts_with(b"\r\n") {
-                i += 3;
-                continue;
-            }
-            if b[i + 1..].starts_with(b"\n") {
-                i += 2;
-                continue;
-            }
-            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(hex), b.get(i + 2).and_then(hex)) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
+    let out = decode_quoted_printable(s.as_bytes(), false).unwrap_or_default();
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn base64(s: &str) -> String {
+    let out = decode_base64(s.as_bytes(), false).unwrap_or_default();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decodes quoted-printable (RFC 2045): `=XX` becomes the byte, a soft line break (`=` before a
+/// line end, blanks allowed in between, or `=` at the very end) vanishes.
+///
+/// With `strict`, any other `=` is an error naming its byte offset; otherwise it stays as it is
+/// (what mail readers do, and what RFC 2047 `Q` words need).
+///
+/// ```
+/// use ferret_features::mail::decode_quoted_printable;
+/// assert_eq!(decode_quoted_printable(b"caf=C3=A9 a=\r\nb", true).unwrap(), "café ab".as_bytes());
+/// assert_eq!(decode_quoted_printable(b"1=2", false).unwrap(), b"1=2");
+/// assert!(decode_quoted_printable(b"1=2", true).is_err());
+/// ```
+pub fn decode_quoted_printable(s: &[u8], strict: bool) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if b != b'=' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let rest = &s[i + 1..];
+        let ws = rest
+            .iter()
+            .take_while(|c| **c == b' ' || **c == b'\t')
+            .count();
+        if rest[ws..].starts_with(b"\r\n") {
+            i += 1 + ws + 2;
+        } else if rest[ws..].starts_with(b"\n") {
+            i += 1 + ws + 1;
+        } else if rest.len() == ws {
+            i = s.len();
+        } else if let (Some(h), Some(l)) = (rest.first().and_then(hex), rest.get(1).and_then(hex)) {
+            out.push(h << 4 | l);
+            i += 3;
+        } else if strict {
+            return Err(format!(
+                "invalid quoted-printable escape {:?} at byte {i} of the part",
+                String::from_utf8_lossy(&s[i..(i + 3).min(s.len())])
+            ));
+        } else {
+            out.push(b'=');
+            i += 1;
+        }
+    }
+    Ok(out)
 }
 
 fn hex(c: &u8) -> Option<u8> {
     (*c as char).to_digit(16).map(|d| d as u8)
 }
 
-fn base64(s: &str) -> String {
+/// Decodes base64, skipping whitespace.
+///
+/// With `strict`, any character outside the standard alphabet, data after `=` padding, or a
+/// dangling final character is an error naming what is wrong; otherwise other characters are
+/// skipped, the URL-safe alphabet (`-`, `_`) is accepted and decoding stops at the first `=`.
+///
+/// ```
+/// use ferret_features::mail::decode_base64;
+/// assert_eq!(decode_base64(b"aGVs\nbG8=", true).unwrap(), b"hello");
+/// assert!(decode_base64(b"aGV*", true).is_err());
+/// assert_eq!(decode_base64(b"aG*Vs", false).unwrap(), b"hel");
+/// ```
+pub fn decode_base64(s: &[u8], strict: bool) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
+    let (mut acc, mut bits, mut n, mut pad) = (0u32, 0u32, 0usize, false);
+    for (i, &c) in s.iter().enumerate() {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => continue,
+            b'+' => 62,
+            b'/' => 63,
+            b'-' if !strict => 62,
+            b'_' if !strict => 63,
+            b'=' if !strict => break,
+            b'=' => {
+                pad = true;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            _ if !strict => continue,
+            _ => {
+                return Err(format!(
+                    "invalid base64 character {:?} at byte {i} of the part",
+                    c as char
+                ))
+            }
         };
+        if pad {
+            return Err(format!(
+                "base64 data after `=` padding at byte {i} of the part"
+            ));
+        }
+        n += 1;
         acc = acc << 6 | u32::from(v);
         bits += 6;
         if bits >= 8 {
@@ -189,7 +253,10 @@ fn base64(s: &str) -> String {
             acc &= (1 << bits) - 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    if strict && n % 4 == 1 {
+        return Err("truncated base64 (a dangling character at the end of the part)".into());
+    }
+    Ok(out)
 }
 
 /// Drops tags (a tag becomes a space, so `<p>a</p><p>b</p>` stays two words), comments, `<script>`

@@ -375,91 +375,16 @@ fn decode_charset<'a>(bytes: &'a [u8], charset: Option<&str>) -> Cow<'a, str> {
     }
 }
 
-/// Quoted-printable; `=` followed by anything but two hex digits or a line break is an error.
+/// Quoted-printable; `=` followed by anything but two hex digits or a line break is an error,
+/// except in `header` (RFC 2047 `Q`) words, where it stays as it is.
 fn qp(s: &[u8], header: bool) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        let b = s[i];
-        if b != b'=' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let rest = &s[i + 1..];
-        // Soft line break, possibly with trailing whitespace before it.
-        let ws = rest
-            .iter()
-            .take_while(|c| **c == b' ' || **c == b'\t')
-            .count();
-        if rest[ws..].starts_with(b"\r\n") {
-            i += 1 + ws + 2;
-        } else if rest[ws..].starts_with(b"\n") {
-            i += 1 + ws + 1;
-        } else if rest.len() == ws {
-            i = s.len();
-        } else if let (Some(h), Some(l)) = (rest.first().and_then(hex), rest.get(1).and_then(hex)) {
-            out.push(h << 4 | l);
-            i += 3;
-        } else if header {
-            out.push(b'=');
-            i += 1;
-        } else {
-            return Err(format!(
-                "invalid quoted-printable escape {:?} at byte {i} of the part",
-                String::from_utf8_lossy(&s[i..(i + 3).min(s.len())])
-            ));
-        }
-    }
-    Ok(out)
-}
-
-fn hex(c: &u8) -> Option<u8> {
-    (*c as char).to_digit(16).map(|d| d as u8)
+    ferret_features::mail::decode_quoted_printable(s, !header)
 }
 
 /// Base64 with whitespace and optional padding; any other character, data after padding, or a
 /// dangling single character is an error.
 fn base64(s: &[u8]) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits, mut n, mut pad) = (0u32, 0u32, 0usize, false);
-    for (i, &c) in s.iter().enumerate() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                pad = true;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => {
-                return Err(format!(
-                    "invalid base64 character {:?} at byte {i} of the part",
-                    c as char
-                ))
-            }
-        };
-        if pad {
-            return Err(format!(
-                "base64 data after `=` padding at byte {i} of the part"
-            ));
-        }
-        n += 1;
-        acc = acc << 6 | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    if n % 4 == 1 {
-        return Err("truncated base64 (a dangling character at the end of the part)".into());
-    }
-    Ok(out)
+    ferret_features::mail::decode_base64(s, true)
 }
 
 fn io_err(name: &str, source: io::Error) -> ImportError {

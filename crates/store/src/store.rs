@@ -255,10 +255,7 @@ impl Store {
 
     /// Opens or creates the database, applying missing migrations.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Store> {
-        let sq = |source| Error::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
+        let sq = sqlite_error(path);
         let conn = Connection::open(path).map_err(sq)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(sq)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -287,18 +284,19 @@ impl Store {
     }
 
     fn sq(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
-        move |source| Error::Sqlite {
-            path: self.path.clone(),
-            source,
+        sqlite_error(&self.path)
+    }
+
+    fn reads(&self) -> Reads<'_> {
+        Reads {
+            conn: &self.conn,
+            path: &self.path,
         }
     }
 
     fn migrate(&mut self) -> Result<()> {
         let path = self.path.clone();
-        let sq = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sq = sqlite_error(&path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -429,18 +427,10 @@ impl Store {
 
     /// Counted calls in the month and day containing `now`.
     pub fn budget(&self, now: i64) -> Result<Budget> {
-        let get = |k: String| -> Result<u64> {
-            self.conn
-                .query_row("SELECT used FROM budget WHERE period = ?1", [k], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .optional()
-                .map(|v| v.unwrap_or(0).max(0) as u64)
-                .map_err(self.sq())
-        };
+        let q = self.reads();
         Ok(Budget {
-            month_used: get(month_key(now))?,
-            day_used: get(day_key(now))?,
+            month_used: q.used(&month_key(now))?,
+            day_used: q.used(&day_key(now))?,
         })
     }
 
@@ -451,20 +441,12 @@ impl Store {
 
     /// Counted calls per UTC day (`YYYY-MM-DD`, count) in the month containing `now`.
     pub fn calls_per_day(&self, now: i64) -> Result<Vec<(String, u64)>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT day, count(*) FROM ledger WHERE month = ?1 AND counted = 1
+        self.reads().all(
+            "SELECT day, count(*) FROM ledger WHERE month = ?1 AND counted = 1
                  GROUP BY day ORDER BY day",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map([month_key(now)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })
-            .map_err(self.sq())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())
+            [month_key(now)],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
+        )
     }
 
     /// Inserts checks and events in one transaction (the history writer's batch).
@@ -482,14 +464,7 @@ impl Store {
 
     /// One check by its id.
     pub fn get_check(&self, check_id: &str) -> Result<Option<CheckRow>> {
-        self.conn
-            .query_row(
-                &format!("{CHECK_COLUMNS} WHERE check_id = ?1"),
-                [check_id],
-                check_from_row,
-            )
-            .optional()
-            .map_err(self.sq())
+        self.reads().get_check(check_id)
     }
 
     /// The latest check of the caller's comment id.
@@ -508,37 +483,27 @@ impl Store {
 
     /// A check's history, oldest first.
     pub fn history(&self, check_id: &str) -> Result<Vec<Event>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT check_id, at, kind, detail FROM events WHERE check_id = ?1 ORDER BY id",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map([check_id], |r| {
+        self.reads().all(
+            "SELECT check_id, at, kind, detail FROM events WHERE check_id = ?1 ORDER BY id",
+            [check_id],
+            |r| {
                 Ok(Event {
                     check_id: r.get(0)?,
                     at: r.get(1)?,
                     kind: r.get(2)?,
                     detail: r.get(3)?,
                 })
-            })
-            .map_err(self.sq())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())
+            },
+        )
     }
 
     /// Up to `limit` rechecks due at `now`, oldest due first.
     pub fn due_rechecks(&self, now: i64, limit: usize) -> Result<Vec<RecheckItem>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT check_id, due_at, attempts, first_at, reason FROM recheck
+        self.reads().all(
+            "SELECT check_id, due_at, attempts, first_at, reason FROM recheck
                  WHERE due_at <= ?1 ORDER BY due_at, check_id LIMIT ?2",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map(params![now, limit as i64], |r| {
+            params![now, limit as i64],
+            |r| {
                 Ok(RecheckItem {
                     check_id: r.get(0)?,
                     due_at: r.get(1)?,
@@ -546,23 +511,17 @@ impl Store {
                     first_at: r.get(3)?,
                     reason: r.get(4)?,
                 })
-            })
-            .map_err(self.sq())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())
+            },
+        )
     }
 
     /// Up to `limit` reports due at `now`.
     pub fn due_reports(&self, now: i64, limit: usize) -> Result<Vec<OutboxItem>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, check_id, label, created_at, due_at, attempts FROM outbox
+        self.reads().all(
+            "SELECT id, check_id, label, created_at, due_at, attempts FROM outbox
                  WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map(params![now, limit as i64], |r| {
+            params![now, limit as i64],
+            |r| {
                 Ok(OutboxItem {
                     id: r.get(0)?,
                     check_id: r.get(1)?,
@@ -571,10 +530,8 @@ impl Store {
                     due_at: r.get(4)?,
                     attempts: r.get(5)?,
                 })
-            })
-            .map_err(self.sq())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())
+            },
+        )
     }
 
     /// Learn-log entries after `seq`, in order.
@@ -611,11 +568,7 @@ impl Store {
 
     /// The highest learn-log sequence number (0 when empty).
     pub fn max_seq(&self) -> Result<i64> {
-        self.conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM learn_log", [], |r| {
-                r.get(0)
-            })
-            .map_err(self.sq())
+        self.reads().max_seq()
     }
 
     /// Stores a model snapshot and keeps only the seed and the newest `keep` others.
@@ -680,18 +633,12 @@ impl Store {
 
     /// Every check the model currently holds a label for: `(features, label, weight)`.
     pub fn learned_checks(&self) -> Result<Vec<(Vec<u8>, String, u32)>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT features, learned, learned_weight FROM checks
-                 WHERE learned IS NOT NULL AND learned_weight > 0 ORDER BY created_at, rowid",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(self.sq())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())
+        self.reads().all(
+            "SELECT features, learned, learned_weight FROM checks
+             WHERE learned IS NOT NULL AND learned_weight > 0 ORDER BY created_at, rowid",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Deletes as-submitted snapshots and history events older than `before`. Returns
@@ -733,21 +680,13 @@ impl Store {
         let checks = q(
             "SELECT count(*) FROM checks WHERE ?1 = ?1 AND created_at >= ?2 AND created_at < ?3",
         )?;
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT verdict, source, count(*) FROM checks
+        let mix = self.reads().all(
+            "SELECT verdict, source, count(*) FROM checks
                  WHERE created_at >= ?1 AND created_at < ?2 GROUP BY verdict, source
                  ORDER BY verdict, source",
-            )
-            .map_err(self.sq())?;
-        let mix = st
-            .query_map(params![start, end], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
-            })
-            .map_err(self.sq())?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())?;
+            params![start, end],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)),
+        )?;
         let count = |sql: &str| -> Result<u64> {
             self.conn
                 .query_row(sql, [], |r| r.get::<_, i64>(0))
@@ -769,35 +708,23 @@ impl Store {
     }
 
     fn rule_hits(&self, start: i64, end: i64) -> Result<Vec<(String, u64)>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT reason, count(*) AS n FROM checks
+        let rows = self.reads().all(
+            "SELECT reason, count(*) AS n FROM checks
                  WHERE source = 'rule' AND created_at >= ?1 AND created_at < ?2
                  GROUP BY reason ORDER BY n DESC, reason",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map(params![start, end], |r| {
-                Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64))
-            })
-            .map_err(self.sq())?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())?;
+            params![start, end],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+        )?;
         Ok(rows)
     }
 
     /// Every approved author: `(key, approved comments)`.
     pub fn approved_authors(&self) -> Result<Vec<(Vec<u8>, u64)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT key, approved FROM authors WHERE approved > 0")
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
-            .map_err(self.sq())?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())?;
+        let rows = self.reads().all(
+            "SELECT key, approved FROM authors WHERE approved > 0",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+        )?;
         Ok(rows)
     }
 
@@ -846,6 +773,69 @@ fn check_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckRow> {
     })
 }
 
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + Copy + '_ {
+    move |source| Error::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The reads both a [`Store`] and a [`Writer`] offer: one implementation over the connection or
+/// the open transaction.
+struct Reads<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+impl Reads<'_> {
+    fn sq(&self) -> impl Fn(rusqlite::Error) -> Error + Copy + '_ {
+        sqlite_error(self.path)
+    }
+
+    /// Every row of `sql`, each turned into a `T` by `row`.
+    fn all<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare_cached(sql).map_err(self.sq())?;
+        let rows = st.query_map(params, row).map_err(self.sq())?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(self.sq())
+    }
+
+    /// Counted calls recorded for one budget period (a month or day key).
+    fn used(&self, period: &str) -> Result<u64> {
+        self.conn
+            .query_row("SELECT used FROM budget WHERE period = ?1", [period], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .map(|v| v.unwrap_or(0).max(0) as u64)
+            .map_err(self.sq())
+    }
+
+    fn get_check(&self, check_id: &str) -> Result<Option<CheckRow>> {
+        self.conn
+            .query_row(
+                &format!("{CHECK_COLUMNS} WHERE check_id = ?1"),
+                [check_id],
+                check_from_row,
+            )
+            .optional()
+            .map_err(self.sq())
+    }
+
+    fn max_seq(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM learn_log", [], |r| {
+                r.get(0)
+            })
+            .map_err(self.sq())
+    }
+}
+
 /// Writes inside one transaction; see [`Store::write`].
 pub struct Writer<'c> {
     tx: Transaction<'c>,
@@ -860,9 +850,13 @@ impl std::fmt::Debug for Writer<'_> {
 
 impl Writer<'_> {
     fn sq(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
-        move |source| Error::Sqlite {
-            path: self.path.clone(),
-            source,
+        sqlite_error(&self.path)
+    }
+
+    fn reads(&self) -> Reads<'_> {
+        Reads {
+            conn: &self.tx,
+            path: &self.path,
         }
     }
 
@@ -876,16 +870,8 @@ impl Writer<'_> {
     ) -> Result<std::result::Result<i64, CallRefused>> {
         let (month, day) = (month_key(now), day_key(now));
         if endpoint.counted() {
-            let used = |k: &str| -> Result<u64> {
-                self.tx
-                    .query_row("SELECT used FROM budget WHERE period = ?1", [k], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                    .optional()
-                    .map(|v| v.unwrap_or(0).max(0) as u64)
-                    .map_err(self.sq())
-            };
-            let (m, d) = (used(&month)?, used(&day)?);
+            let q = self.reads();
+            let (m, d) = (q.used(&month)?, q.used(&day)?);
             if let Some(limit) = limits.monthly {
                 if m >= limit {
                     return Ok(Err(CallRefused::MonthlyLimit { used: m, limit }));
@@ -1122,28 +1108,18 @@ impl Writer<'_> {
 
     /// The highest learn-log sequence number, inside this transaction.
     pub fn max_seq(&self) -> Result<i64> {
-        self.tx
-            .query_row("SELECT coalesce(max(seq), 0) FROM learn_log", [], |r| {
-                r.get(0)
-            })
-            .map_err(self.sq())
+        self.reads().max_seq()
     }
 
     /// Every check the model holds a label for, inside this transaction (see
     /// [`Store::learned_checks`]).
     pub fn learned_checks(&self) -> Result<Vec<(Vec<u8>, String, u32)>> {
-        let mut st = self
-            .tx
-            .prepare(
-                "SELECT features, learned, learned_weight FROM checks
-                 WHERE learned IS NOT NULL AND learned_weight > 0 ORDER BY created_at, rowid",
-            )
-            .map_err(self.sq())?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(self.sq())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sq())
+        self.reads().all(
+            "SELECT features, learned, learned_weight FROM checks
+             WHERE learned IS NOT NULL AND learned_weight > 0 ORDER BY created_at, rowid",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Raises this month's counted calls to at least `used` (Akismet's own figure, which includes
@@ -1183,13 +1159,6 @@ impl Writer<'_> {
 
     /// Reads a check inside this transaction.
     pub fn get_check(&self, check_id: &str) -> Result<Option<CheckRow>> {
-        self.tx
-            .query_row(
-                &format!("{CHECK_COLUMNS} WHERE check_id = ?1"),
-                [check_id],
-                check_from_row,
-            )
-            .optional()
-            .map_err(self.sq())
+        self.reads().get_check(check_id)
     }
 }
