@@ -29,6 +29,16 @@ fn run(args: &[&str]) -> Output {
     ferret().args(args).output().expect("ferret runs")
 }
 
+/// Runs `ferret train --model MODEL ARGS…`.
+fn train(model: &Path, args: &[&str]) -> Output {
+    ferret()
+        .args(["train", "--model"])
+        .arg(model)
+        .args(args)
+        .output()
+        .expect("ferret runs")
+}
+
 fn stdout_json(o: &Output) -> Vec<Value> {
     String::from_utf8(o.stdout.clone())
         .unwrap()
@@ -44,7 +54,7 @@ fn stderr(o: &Output) -> String {
 /// A model trained on the fixture, in `dir`.
 fn trained(dir: &Path) -> PathBuf {
     let model = dir.join("m.ferret");
-    let o = run(&["train", "--model", model.to_str().unwrap(), FIXTURE]);
+    let o = train(&model, &[FIXTURE]);
     assert!(o.status.success(), "{}", stderr(&o));
     model
 }
@@ -293,12 +303,7 @@ fn train_refuses_bad_lines_naming_file_line_and_field_and_writes_nothing() {
     )
     .unwrap();
     let model = dir.path().join("m.ferret");
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = train(&model, &[input.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -307,21 +312,9 @@ fn train_refuses_bad_lines_naming_file_line_and_field_and_writes_nothing() {
     );
     assert!(!model.exists());
     std::fs::write(&input, "{\"text\":\"no label\"}\n").unwrap();
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = train(&model, &[input.to_str().unwrap()]);
     assert!(stderr(&o).contains("t.jsonl:1") && stderr(&o).contains("\"label\" is missing"));
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        "--bits",
-        "40",
-        input.to_str().unwrap(),
-    ]);
+    let o = train(&model, &["--bits", "40", input.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bits"), "{}", stderr(&o));
 }
@@ -435,15 +428,7 @@ fn issue6_train_and_eval_read_mixed_formats() {
     let model = dir.path().join("site.ferret");
     let wxr = import_fixture("site.wxr.xml");
     let spam = import_fixture("wpcli_spam.json");
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        "--verbose",
-        &wxr,
-        &spam,
-        FIXTURE,
-    ]);
+    let o = train(&model, &["--verbose", &wxr, &spam, FIXTURE]);
     let e = stderr(&o);
     assert!(o.status.success(), "{e}");
     assert!(e.contains("site.wxr.xml (wxr): read 7, imported 4 (3 ham, 1 spam), skipped 3 (1 pending, 1 trash, 1 unknown status)"), "{e}");
@@ -457,15 +442,7 @@ fn issue6_train_and_eval_read_mixed_formats() {
     );
     assert!(model.exists());
     // Pending comments can be taken as ham.
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        "--pending-as",
-        "ham",
-        &wxr,
-        &spam,
-    ]);
+    let o = train(&model, &["--pending-as", "ham", &wxr, &spam]);
     assert!(
         stderr(&o).contains("imported 5 (4 ham, 1 spam)"),
         "{}",
@@ -503,12 +480,7 @@ fn issue6_train_refuses_a_one_class_model() {
     )
     .unwrap();
     let model = dir.path().join("m.ferret");
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        wxr.to_str().unwrap(),
-    ]);
+    let o = train(&model, &[wxr.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -527,22 +499,10 @@ fn issue6_train_refuses_a_one_class_model() {
         "<rss xmlns:wp=\"x\"><channel><item>\n<wp:comment><wp:comment_content>cut",
     )
     .unwrap();
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        wxr.to_str().unwrap(),
-    ]);
+    let o = train(&model, &[wxr.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("site.xml:2"), "{}", stderr(&o));
-    let o = run(&[
-        "train",
-        "--model",
-        model.to_str().unwrap(),
-        "--format",
-        "eggs",
-        wxr.to_str().unwrap(),
-    ]);
+    let o = train(&model, &["--format", "eggs", wxr.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown format"), "{}", stderr(&o));
 }

@@ -561,8 +561,8 @@ mod tests {
         assert_eq!(capped.score(&x).clues, 1);
     }
 
-    #[test]
-    fn naive_bayes_explanation_sums_to_the_score() {
+    /// A naive-Bayes model that saw {1, 2} as spam and {3, 4} as ham, five times each.
+    fn naive_bayes_model() -> Model {
         let fc = FeatureConfig::params().bits(8).check().unwrap();
         let cfg = ModelConfig::params()
             .combining(Combining::NaiveBayes)
@@ -573,6 +573,12 @@ mod tests {
             m.learn(&f(&[1, 2]), Label::Spam).unwrap();
             m.learn(&f(&[3, 4]), Label::Ham).unwrap();
         }
+        m
+    }
+
+    #[test]
+    fn naive_bayes_explanation_sums_to_the_score() {
+        let mut m = naive_bayes_model();
         m.learn(&f(&[1, 3]), Label::Ham).unwrap();
         let x = Features::from_pairs([(1, 2), (3, 1), (9, 1)]);
         let prior = (m.docs(Label::Spam) as f64 / m.docs(Label::Ham) as f64).ln();
@@ -582,16 +588,7 @@ mod tests {
 
     #[test]
     fn naive_bayes_mode_ranks_too() {
-        let fc = FeatureConfig::params().bits(8).check().unwrap();
-        let cfg = ModelConfig::params()
-            .combining(Combining::NaiveBayes)
-            .check()
-            .unwrap();
-        let mut m = Model::new(fc, cfg);
-        for _ in 0..5 {
-            m.learn(&f(&[1, 2]), Label::Spam).unwrap();
-            m.learn(&f(&[3, 4]), Label::Ham).unwrap();
-        }
+        let m = naive_bayes_model();
         assert!(m.score(&f(&[1, 2])).p_spam > 0.9);
         assert!(m.score(&f(&[3, 4])).p_spam < 0.1);
     }

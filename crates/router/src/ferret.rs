@@ -256,6 +256,40 @@ pub struct StatsReport {
     pub breaker: &'static str,
 }
 
+/// Logs that the check `ids` teaches the model `label` with `weight` and marks it learned; the
+/// model applies the log entry once the transaction commits.
+fn learn_check(
+    w: &mut ferret_store::Writer<'_>,
+    ids: &str,
+    at: i64,
+    label: &str,
+    weight: u32,
+    features: &[u8],
+    origin: &str,
+) -> ferret_store::Result<()> {
+    w.append_learn(&LearnEntry {
+        seq: 0,
+        at,
+        check_id: ids.to_owned(),
+        op: LearnOp::Learn,
+        label: label.into(),
+        weight,
+        features: features.to_vec(),
+        origin: origin.into(),
+    })?;
+    w.set_learned(ids, Some(label), weight)
+}
+
+/// An unsure comment on its way to Akismet or to the moderation queue.
+struct Unsure<'a> {
+    id: CheckId,
+    comment_id: Option<&'a str>,
+    comment: &'a Comment,
+    p: f64,
+    /// The encoded features, for the history and for learning from Akismet's answer.
+    enc: Vec<u8>,
+}
+
 impl Ferret {
     /// Opens the store named in `config` (creating it, seeded with `config.model`, if new) with the
     /// system clock and the Akismet client the configuration describes.
@@ -428,7 +462,17 @@ impl Ferret {
         };
         match (v, enc) {
             (ferret_bayes::Verdict::Unsure, Some(enc)) => {
-                self.escalate(id, comment_id, comment, p, enc, now_ms).await
+                self.escalate(
+                    Unsure {
+                        id,
+                        comment_id,
+                        comment,
+                        p,
+                        enc,
+                    },
+                    now_ms,
+                )
+                .await
             }
             (v, _) => Ok(self.confident(id, comment_id, comment, p, v, now_ms)),
         }
@@ -453,9 +497,16 @@ impl Ferret {
             Err(scored) => scored,
         };
         match (v, enc) {
-            (ferret_bayes::Verdict::Unsure, Some(enc)) => self
-                .runtime()?
-                .block_on(self.escalate(id, comment_id, comment, p, enc, now_ms)),
+            (ferret_bayes::Verdict::Unsure, Some(enc)) => self.runtime()?.block_on(self.escalate(
+                Unsure {
+                    id,
+                    comment_id,
+                    comment,
+                    p,
+                    enc,
+                },
+                now_ms,
+            )),
             (v, _) => Ok(self.confident(id, comment_id, comment, p, v, now_ms)),
         }
     }
@@ -610,20 +661,22 @@ impl Ferret {
 
     /// Records an unsure comment held without asking Akismet (or after a failure) and returns the
     /// decision. `recheck_due` queues it for a recheck.
-    #[allow(clippy::too_many_arguments)]
     fn hold(
         &self,
-        id: CheckId,
-        comment_id: Option<&str>,
-        comment: &Comment,
-        p: f64,
-        enc: Vec<u8>,
+        u: Unsure<'_>,
         source: Source,
         reason: Reason,
         recheck_due: Option<i64>,
         extra: Vec<Event>,
         now: i64,
     ) -> Result<Decision> {
+        let Unsure {
+            id,
+            comment_id,
+            comment,
+            p,
+            enc,
+        } = u;
         let row = self.new_row(
             id,
             comment_id,
@@ -665,54 +718,20 @@ impl Ferret {
         })
     }
 
-    async fn escalate(
-        &self,
-        id: CheckId,
-        comment_id: Option<&str>,
-        comment: &Comment,
-        p: f64,
-        enc: Vec<u8>,
-        now_ms: i64,
-    ) -> Result<Decision> {
+    async fn escalate(&self, u: Unsure<'_>, now_ms: i64) -> Result<Decision> {
         let now = now_ms.div_euclid(1000);
         let Some(oracle) = self.inner.oracle.clone() else {
-            return self.hold(
-                id,
-                comment_id,
-                comment,
-                p,
-                enc,
-                Source::Model,
-                Reason::NoAkismet,
-                None,
-                vec![],
-                now,
-            );
+            return self.hold(u, Source::Model, Reason::NoAkismet, None, vec![], now);
         };
-        if comment.user_ip.as_deref().is_none_or(str::is_empty) {
-            return self.hold(
-                id,
-                comment_id,
-                comment,
-                p,
-                enc,
-                Source::Model,
-                Reason::NotEscalable,
-                None,
-                vec![],
-                now,
-            );
+        if u.comment.user_ip.as_deref().is_none_or(str::is_empty) {
+            return self.hold(u, Source::Model, Reason::NotEscalable, None, vec![], now);
         }
         let retry_due = now + self.inner.config.recheck.interval_secs as i64;
         if matches!(lock(&self.inner.breaker).state(), BreakerState::Open { until_ms } if now_ms < until_ms)
             || lock(&self.inner.breaker).state() == BreakerState::HalfOpen
         {
             return self.hold(
-                id,
-                comment_id,
-                comment,
-                p,
-                enc,
+                u,
                 Source::Fallback,
                 Reason::CircuitOpen,
                 Some(retry_due),
@@ -720,13 +739,13 @@ impl Ferret {
                 now,
             );
         }
-        let ids = id.to_string();
+        let ids = u.id.to_string();
         // The budget: narrow the band as headroom shrinks, then reserve the call atomically.
         let reserved = {
             let mut store = lock(&self.inner.store);
             let used = store.budget(now)?;
             let fraction = self.inner.pacer.band_fraction(now, used);
-            let pos = self.band_position(p);
+            let pos = self.band_position(u.p);
             if fraction <= 0.0 {
                 let limits = self.inner.pacer.limits(now);
                 let refused = match limits.monthly {
@@ -752,29 +771,12 @@ impl Ferret {
         };
         let ledger_id = match reserved {
             Ok(l) => l,
-            Err(reason) => {
-                return self.hold(
-                    id,
-                    comment_id,
-                    comment,
-                    p,
-                    enc,
-                    Source::Model,
-                    reason,
-                    None,
-                    vec![],
-                    now,
-                )
-            }
+            Err(reason) => return self.hold(u, Source::Model, reason, None, vec![], now),
         };
         if lock(&self.inner.breaker).permit(now_ms) == Permit::Refused {
             lock(&self.inner.store).finish_call(ledger_id, "not sent: circuit open")?;
             return self.hold(
-                id,
-                comment_id,
-                comment,
-                p,
-                enc,
+                u,
                 Source::Fallback,
                 Reason::CircuitOpen,
                 Some(retry_due),
@@ -782,7 +784,7 @@ impl Ferret {
                 now,
             );
         }
-        let result = oracle.check(comment).await;
+        let result = oracle.check(u.comment).await;
         let after_ms = self.inner.clock.now_ms();
         let after = after_ms.div_euclid(1000);
         match result {
@@ -794,11 +796,7 @@ impl Ferret {
                     .finish_call(ledger_id, &format!("error: {}", kind.as_str()))?;
                 let due = retry_due.max(after + retry_after.unwrap_or(0) / 1000);
                 self.hold(
-                    id,
-                    comment_id,
-                    comment,
-                    p,
-                    enc,
+                    u,
                     Source::Fallback,
                     Reason::AkismetError(kind),
                     Some(due),
@@ -814,10 +812,10 @@ impl Ferret {
                 lock(&self.inner.store).finish_call(ledger_id, "ok")?;
                 let a = map_answer(&r);
                 let mut row = self.new_row(
-                    id,
-                    comment_id,
-                    p,
-                    enc.clone(),
+                    u.id,
+                    u.comment_id,
+                    u.p,
+                    u.enc.clone(),
                     a.verdict,
                     Source::Akismet,
                     a.reason,
@@ -828,7 +826,7 @@ impl Ferret {
                 row.created_at = now;
                 let weight = self.inner.config.learning.akismet_weight;
                 let mut events = vec![
-                    Self::ev(&ids, now, "check-unsure", format!("p_spam {p:.4}")),
+                    Self::ev(&ids, now, "check-unsure", format!("p_spam {:.4}", u.p)),
                     Self::ev(&ids, now, "escalated", ""),
                     Self::ev(&ids, after, &format!("akismet-{}", a.event), ""),
                 ];
@@ -854,24 +852,14 @@ impl Ferret {
                         w.enqueue_recheck(&ids, after, after + secs as i64, "pending")?;
                     }
                     if let Some(l) = learn {
-                        w.append_learn(&LearnEntry {
-                            seq: 0,
-                            at: after,
-                            check_id: ids.clone(),
-                            op: LearnOp::Learn,
-                            label: label_str(l).into(),
-                            weight,
-                            features: enc.clone(),
-                            origin: "akismet".into(),
-                        })?;
-                        w.set_learned(&ids, Some(label_str(l)), weight)?;
+                        learn_check(w, &ids, after, label_str(l), weight, &u.enc, "akismet")?;
                     }
                     Ok(())
                 })?;
                 Ok(Decision {
-                    check_id: id,
+                    check_id: u.id,
                     verdict: a.verdict,
-                    p_spam: p,
+                    p_spam: u.p,
                     source: Source::Akismet,
                     reason: a.reason,
                     akismet_guid: r.guid,
@@ -1042,17 +1030,7 @@ impl Ferret {
             }
             let learned = held != Some(label);
             if learned {
-                w.append_learn(&LearnEntry {
-                    seq: 0,
-                    at: now,
-                    check_id: ids.clone(),
-                    op: LearnOp::Learn,
-                    label: ls_.into(),
-                    weight: 1,
-                    features: cur.features.clone(),
-                    origin: "feedback".into(),
-                })?;
-                w.set_learned(&ids, Some(ls_), 1)?;
+                learn_check(w, &ids, now, ls_, 1, &cur.features, "feedback")?;
                 w.add_event(&Self::ev(
                     &ids,
                     now,
@@ -1323,17 +1301,15 @@ impl Ferret {
                                 guid.as_deref(),
                             )?;
                             if let Some(l) = learn {
-                                w.append_learn(&LearnEntry {
-                                    seq: 0,
-                                    at: after,
-                                    check_id: ids.clone(),
-                                    op: LearnOp::Learn,
-                                    label: label_str(l).into(),
+                                learn_check(
+                                    w,
+                                    &ids,
+                                    after,
+                                    label_str(l),
                                     weight,
-                                    features: row.features.clone(),
-                                    origin: "akismet".into(),
-                                })?;
-                                w.set_learned(&ids, Some(label_str(l)), weight)?;
+                                    &row.features,
+                                    "akismet",
+                                )?;
                                 w.add_event(&Self::ev(
                                     &ids,
                                     after,
