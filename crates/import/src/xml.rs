@@ -23,6 +23,8 @@ struct Pull {
     buf: Vec<u8>,
     name: String,
     format: Format,
+    /// Whether element ids (`dsq:id`) are wanted: Disqus only, so WXR skips the attribute scan.
+    want_id: bool,
     depth: usize,
     /// Text of the element being captured, and the depth it started at.
     text: String,
@@ -38,7 +40,8 @@ enum Ev {
         depth: usize,
         empty: bool,
         id: Option<String>,
-        at: Position,
+        /// Byte offset of the `<`; [`Pull::at`] makes it a [`Position`].
+        byte: u64,
     },
     /// The captured element at this depth closed; its text is in `Pull::text`.
     Captured,
@@ -60,6 +63,7 @@ impl Pull {
             buf: Vec::with_capacity(8192),
             name: name.to_owned(),
             format,
+            want_id: format == Format::Disqus,
             depth: 0,
             text: String::new(),
             capturing: None,
@@ -89,27 +93,27 @@ impl Pull {
             match ev {
                 Event::Start(e) => {
                     self.depth += 1;
-                    let at = start_pos(&self.reader, &e);
-                    let (local, qname, id) = names(&e);
+                    let byte = start_byte(&self.reader, &e);
+                    let (local, qname, id) = names(&e, self.want_id);
                     return Ok(Ev::Open {
                         local,
                         qname,
                         depth: self.depth,
                         empty: false,
                         id,
-                        at,
+                        byte,
                     });
                 }
                 Event::Empty(e) => {
-                    let at = start_pos(&self.reader, &e);
-                    let (local, qname, id) = names(&e);
+                    let byte = start_byte(&self.reader, &e);
+                    let (local, qname, id) = names(&e, self.want_id);
                     return Ok(Ev::Open {
                         local,
                         qname,
                         depth: self.depth + 1,
                         empty: true,
                         id,
-                        at,
+                        byte,
                     });
                 }
                 Event::End(e) => {
@@ -122,32 +126,22 @@ impl Pull {
                     drop(e);
                     return Ok(Ev::Close { depth });
                 }
-                Event::Text(t) if self.capturing.is_some() => {
-                    let s = t.decode().map_err(|e| {
-                        let what = format!("text is not UTF-8: {e}");
-                        err(
-                            &self.name,
-                            self.format,
-                            &self.reader,
-                            what,
-                            self.reader.buffer_position(),
-                        )
-                    })?;
-                    push(&mut self.text, &s, &self.name, self.format, &self.reader)?;
-                }
-                Event::CData(t) if self.capturing.is_some() => {
-                    let s = t.decode().map_err(|e| {
-                        let what = format!("CDATA is not UTF-8: {e}");
-                        err(
-                            &self.name,
-                            self.format,
-                            &self.reader,
-                            what,
-                            self.reader.buffer_position(),
-                        )
-                    })?;
-                    push(&mut self.text, &s, &self.name, self.format, &self.reader)?;
-                }
+                Event::Text(t) if self.capturing.is_some() => push_bytes(
+                    &mut self.text,
+                    &t,
+                    "text",
+                    &self.name,
+                    self.format,
+                    &self.reader,
+                )?,
+                Event::CData(t) if self.capturing.is_some() => push_bytes(
+                    &mut self.text,
+                    &t,
+                    "CDATA",
+                    &self.name,
+                    self.format,
+                    &self.reader,
+                )?,
                 Event::GeneralRef(r) if self.capturing.is_some() => {
                     match r.resolve_char_ref() {
                         Ok(Some(c)) => {
@@ -209,6 +203,15 @@ impl Pull {
     fn bytes(&self) -> u64 {
         self.reader.get_ref().byte
     }
+
+    /// The position of an element opened by the event just returned, from its byte offset: the
+    /// line is the one the parser has read up to (the end of the start tag).
+    fn at(&self, byte: u64) -> Position {
+        Position {
+            line: self.reader.get_ref().line(),
+            byte,
+        }
+    }
 }
 
 fn err(
@@ -219,6 +222,23 @@ fn err(
     byte: u64,
 ) -> ImportError {
     ImportError::malformed(name, format, reader.get_ref().line(), byte, what)
+}
+
+/// Appends the raw bytes of a text or CDATA event (`what`, for the message) to `text`: they must be
+/// UTF-8, and need no unescaping (quick-xml reports entity references as separate events).
+fn push_bytes(
+    text: &mut String,
+    raw: &[u8],
+    what: &str,
+    name: &str,
+    format: Format,
+    reader: &Reader<Input>,
+) -> Result<()> {
+    let s = reader.decoder().decode(raw).map_err(|e| {
+        let what = format!("{what} is not UTF-8: {e}");
+        err(name, format, reader, what, reader.buffer_position())
+    })?;
+    push(text, &s, name, format, reader)
 }
 
 fn push(
@@ -236,12 +256,9 @@ fn push(
     Ok(())
 }
 
-fn start_pos(reader: &Reader<Input>, e: &BytesStart<'_>) -> Position {
-    let end = reader.buffer_position();
-    Position {
-        line: reader.get_ref().line(),
-        byte: end.saturating_sub(e.len() as u64 + 2),
-    }
+/// Byte offset of the `<` of the start tag just read.
+fn start_byte(reader: &Reader<Input>, e: &BytesStart<'_>) -> u64 {
+    reader.buffer_position().saturating_sub(e.len() as u64 + 2)
 }
 
 /// An element name on the stack: names longer than 40 bytes are none this crate looks for.
@@ -271,13 +288,17 @@ impl Name {
     }
 }
 
-/// Local name, qualified name and `dsq:id` attribute (Disqus) of a start tag.
-fn names(e: &BytesStart<'_>) -> (Name, Name, Option<String>) {
+/// Local name, qualified name and, with `want_id` (Disqus), `dsq:id` attribute of a start tag.
+fn names(e: &BytesStart<'_>, want_id: bool) -> (Name, Name, Option<String>) {
     let local = Name::new(e.local_name().as_ref());
     let qname = Name::new(e.name().as_ref());
-    let id = match e.try_get_attribute("dsq:id") {
-        Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
-        _ => None,
+    let id = if !want_id {
+        None
+    } else {
+        match e.try_get_attribute("dsq:id") {
+            Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
+            _ => None,
+        }
     };
     (local, qname, id)
 }
@@ -334,7 +355,7 @@ impl Source for Wxr {
                     qname,
                     depth,
                     empty,
-                    at,
+                    byte,
                     ..
                 } => {
                     let target = if let Some(cd) = self.comment {
@@ -354,7 +375,7 @@ impl Source for Wxr {
                             (b"wp:comment", _) | (_, b"comment") if depth == id + 1 => {
                                 self.comment = Some(depth);
                                 fields::clear(&mut out.comment);
-                                out.pos = at;
+                                out.pos = self.pull.at(byte);
                                 out.file = None;
                                 self.status = Status::Unknown;
                                 self.has_type = false;
@@ -502,7 +523,7 @@ impl Source for Disqus {
                     depth,
                     empty,
                     id,
-                    at,
+                    byte,
                     ..
                 } => {
                     let target = match (self.post, local.as_slice()) {
@@ -518,7 +539,7 @@ impl Source for Disqus {
                         (None, b"post") if depth == 2 && !empty => {
                             self.post = Some(depth);
                             fields::clear(&mut out.comment);
-                            out.pos = at;
+                            out.pos = self.pull.at(byte);
                             out.file = None;
                             self.spam = false;
                             self.deleted = false;
