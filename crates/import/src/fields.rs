@@ -32,8 +32,23 @@ pub(crate) enum Field {
 /// and WP-CLI output) and Akismet's names. Unknown columns (`comment_ID`, `comment_karma`, …) are
 /// ignored.
 pub(crate) fn field_for(name: &str) -> Option<Field> {
-    let n = name.trim().trim_matches('`').as_bytes();
-    // Lower-cased on the stack: this runs for every element of a WXR export.
+    field_for_bytes(name.as_bytes())
+}
+
+/// [`field_for`] of raw bytes (a WXR element name): not UTF-8 is no field.
+pub(crate) fn field_for_bytes(name: &[u8]) -> Option<Field> {
+    // This runs for every element of a WXR export: names that start and end in a letter, digit or
+    // `_` (all of them, in practice) have nothing to trim, and are lower-cased on the stack.
+    let plain = |b: Option<&u8>| b.is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_');
+    let n = if plain(name.first()) && plain(name.last()) {
+        name
+    } else {
+        std::str::from_utf8(name)
+            .ok()?
+            .trim()
+            .trim_matches('`')
+            .as_bytes()
+    };
     let mut low = [0u8; 24];
     let Some(low) = low.get_mut(..n.len()) else {
         return None; // longer than any name below

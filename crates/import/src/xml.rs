@@ -25,21 +25,45 @@ struct Pull {
     format: Format,
     /// Whether element ids (`dsq:id`) are wanted: Disqus only, so WXR skips the attribute scan.
     want_id: bool,
+    /// The element of the last [`Ev::Open`].
+    open: Opened,
     depth: usize,
     /// Text of the element being captured, and the depth it started at.
     text: String,
     capturing: Option<usize>,
 }
 
+/// Names and id of the element an [`Ev::Open`] reports, kept in reused buffers.
+struct Opened {
+    /// Qualified name, and where its local part starts.
+    qname: Vec<u8>,
+    local_at: usize,
+    /// `dsq:id` attribute, when asked for.
+    id: Option<String>,
+}
+
+impl Opened {
+    /// Remembers the names (and with `want_id`, `dsq:id`) of the start tag just read.
+    fn set(&mut self, e: &BytesStart<'_>, want_id: bool) {
+        self.qname.clear();
+        self.qname.extend_from_slice(e.name().as_ref());
+        self.local_at = self.qname.len() - e.local_name().as_ref().len();
+        if want_id {
+            self.id = match e.try_get_attribute("dsq:id") {
+                Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
+                _ => None,
+            };
+        }
+    }
+}
+
 /// What one pulled event means to a format reader.
 enum Ev {
     /// An element opened at `depth` (1 = root). `empty` for `<x/>`.
+    /// Its names and id are [`Pull::qname`], [`Pull::local`] and `Pull::id`.
     Open {
-        local: Name,
-        qname: Name,
         depth: usize,
         empty: bool,
-        id: Option<String>,
         /// Byte offset of the `<`; [`Pull::at`] makes it a [`Position`].
         byte: u64,
     },
@@ -64,6 +88,11 @@ impl Pull {
             name: name.to_owned(),
             format,
             want_id: format == Format::Disqus,
+            open: Opened {
+                qname: Vec::with_capacity(64),
+                local_at: 0,
+                id: None,
+            },
             depth: 0,
             text: String::new(),
             capturing: None,
@@ -72,6 +101,16 @@ impl Pull {
 
     fn error(&self, what: impl Into<String>, byte: u64) -> ImportError {
         err(&self.name, self.format, &self.reader, what, byte)
+    }
+
+    /// Qualified name of the element of the last [`Ev::Open`] (`wp:comment`).
+    fn qname(&self) -> &[u8] {
+        &self.open.qname
+    }
+
+    /// Local name of the element of the last [`Ev::Open`] (`comment`).
+    fn local(&self) -> &[u8] {
+        &self.open.qname[self.open.local_at..]
     }
 
     /// Starts capturing the text of the element just opened at `depth`.
@@ -94,25 +133,19 @@ impl Pull {
                 Event::Start(e) => {
                     self.depth += 1;
                     let byte = start_byte(&self.reader, &e);
-                    let (local, qname, id) = names(&e, self.want_id);
+                    self.open.set(&e, self.want_id);
                     return Ok(Ev::Open {
-                        local,
-                        qname,
                         depth: self.depth,
                         empty: false,
-                        id,
                         byte,
                     });
                 }
                 Event::Empty(e) => {
                     let byte = start_byte(&self.reader, &e);
-                    let (local, qname, id) = names(&e, self.want_id);
+                    self.open.set(&e, self.want_id);
                     return Ok(Ev::Open {
-                        local,
-                        qname,
                         depth: self.depth + 1,
                         empty: true,
-                        id,
                         byte,
                     });
                 }
@@ -261,48 +294,6 @@ fn start_byte(reader: &Reader<Input>, e: &BytesStart<'_>) -> u64 {
     reader.buffer_position().saturating_sub(e.len() as u64 + 2)
 }
 
-/// An element name on the stack: names longer than 40 bytes are none this crate looks for.
-#[derive(Clone, Copy)]
-struct Name {
-    buf: [u8; 40],
-    len: u8,
-}
-
-impl Name {
-    fn new(b: &[u8]) -> Name {
-        let mut n = Name {
-            buf: [0; 40],
-            len: 0,
-        };
-        if b.len() <= 40 {
-            n.buf[..b.len()].copy_from_slice(b);
-            n.len = b.len() as u8;
-        } else {
-            n.buf[0] = b'?';
-            n.len = 1;
-        }
-        n
-    }
-    fn as_slice(&self) -> &[u8] {
-        &self.buf[..self.len as usize]
-    }
-}
-
-/// Local name, qualified name and, with `want_id` (Disqus), `dsq:id` attribute of a start tag.
-fn names(e: &BytesStart<'_>, want_id: bool) -> (Name, Name, Option<String>) {
-    let local = Name::new(e.local_name().as_ref());
-    let qname = Name::new(e.name().as_ref());
-    let id = if !want_id {
-        None
-    } else {
-        match e.try_get_attribute("dsq:id") {
-            Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
-            _ => None,
-        }
-    };
-    (local, qname, id)
-}
-
 /// What a WXR element's text becomes.
 #[derive(Clone, Copy, PartialEq)]
 enum WxrCap {
@@ -350,28 +341,19 @@ impl Source for Wxr {
         loop {
             match self.pull.next()? {
                 Ev::Eof => return Ok(Step::End),
-                Ev::Open {
-                    local,
-                    qname,
-                    depth,
-                    empty,
-                    byte,
-                    ..
-                } => {
+                Ev::Open { depth, empty, byte } => {
+                    let (qname, local) = (self.pull.qname(), self.pull.local());
                     let target = if let Some(cd) = self.comment {
                         if depth != cd + 1 {
                             None
-                        } else if local.as_slice() == b"comment_type" {
+                        } else if local == b"comment_type" {
                             self.has_type = true;
                             Some(WxrCap::Comment(Field::Type))
                         } else {
-                            std::str::from_utf8(local.as_slice())
-                                .ok()
-                                .and_then(fields::field_for)
-                                .map(WxrCap::Comment)
+                            fields::field_for_bytes(local).map(WxrCap::Comment)
                         }
                     } else if let Some(id) = self.item {
-                        match (qname.as_slice(), local.as_slice()) {
+                        match (qname, local) {
                             (b"wp:comment", _) | (_, b"comment") if depth == id + 1 => {
                                 self.comment = Some(depth);
                                 fields::clear(&mut out.comment);
@@ -389,7 +371,7 @@ impl Source for Wxr {
                             _ => None,
                         }
                     } else {
-                        match (qname.as_slice(), local.as_slice()) {
+                        match (qname, local) {
                             (b"item", _) => {
                                 self.item = Some(depth);
                                 self.link.clear();
@@ -518,15 +500,9 @@ impl Source for Disqus {
         loop {
             match self.pull.next()? {
                 Ev::Eof => return Ok(Step::End),
-                Ev::Open {
-                    local,
-                    depth,
-                    empty,
-                    id,
-                    byte,
-                    ..
-                } => {
-                    let target = match (self.post, local.as_slice()) {
+                Ev::Open { depth, empty, byte } => {
+                    let id = self.pull.open.id.take();
+                    let target = match (self.post, self.pull.local()) {
                         (None, b"thread") if depth == 2 && !empty => {
                             self.thread = Some((depth, id.unwrap_or_default()));
                             None
