@@ -23,6 +23,9 @@ pub(crate) struct Counted<R> {
     end: usize,
     /// Bytes consumed.
     pub byte: u64,
+    /// Bytes consumed with [`Counted::skip`]: read by a caller's own scan rather than by the
+    /// parser on top, so the parser's offsets are this much behind `byte`'s.
+    pub skipped: u64,
     /// Newlines in everything consumed before `buf[counted]`.
     lines: Cell<u64>,
     /// How far into `buf` newlines are counted (`<= pos`).
@@ -37,6 +40,7 @@ impl<R: BufRead> Counted<R> {
             pos: 0,
             end: 0,
             byte: 0,
+            skipped: 0,
             lines: Cell::new(0),
             counted: Cell::new(0),
         }
@@ -46,6 +50,19 @@ impl<R: BufRead> Counted<R> {
     pub fn line(&self) -> u64 {
         self.count_to(self.pos);
         self.lines.get() + 1
+    }
+
+    /// The buffered, unconsumed bytes, without reading more (may be empty).
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.pos..self.end]
+    }
+
+    /// Consumes `n` buffered bytes on behalf of a scan done outside the parser (see `skipped`).
+    pub fn skip(&mut self, n: usize) {
+        let n = n.min(self.end - self.pos);
+        self.pos += n;
+        self.byte += n as u64;
+        self.skipped += n as u64;
     }
 
     /// Counts the newlines of `buf[counted..to]`.

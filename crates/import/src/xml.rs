@@ -125,7 +125,7 @@ impl Pull {
             let ev = match self.reader.read_event_into(&mut self.buf) {
                 Ok(ev) => ev,
                 Err(e) => {
-                    let at = self.reader.error_position();
+                    let at = error_pos(&self.reader);
                     return Err(self.error(e.to_string(), at));
                 }
             };
@@ -204,7 +204,7 @@ impl Pull {
                             }
                         }
                         Err(e) => {
-                            let at = self.reader.buffer_position();
+                            let at = buffer_pos(&self.reader);
                             return Err(err(
                                 &self.name,
                                 self.format,
@@ -217,7 +217,7 @@ impl Pull {
                 }
                 Event::Eof => {
                     if self.depth > 0 {
-                        let at = self.reader.buffer_position();
+                        let at = buffer_pos(&self.reader);
                         return Err(self.error(
                             format!(
                                 "the file ends with {} element(s) still open (truncated export?)",
@@ -235,6 +235,86 @@ impl Pull {
 
     fn bytes(&self) -> u64 {
         self.reader.get_ref().byte
+    }
+
+    /// Fast path for the many small leaf elements of a record (`<wp:comment_author><![CDATA[Mark]]>
+    /// </wp:comment_author>`): scans one from the buffered input without going through quick-xml,
+    /// as if quick-xml had reported its start, its text and CDATA, and its end.
+    ///
+    /// Only when the last event was a start or end tag (quick-xml then resumes reading text, so
+    /// bytes taken here leave its state as it was), nothing is being captured, and the next bytes
+    /// in the buffer are, in full: optional whitespace, `<name>` (no attributes), text without `&`
+    /// and `<`, and CDATA sections, up to exactly `</name>`. `want(local name)` says whether the
+    /// text is wanted: then it is left in `text` (each piece UTF-8), and the name in `open`.
+    /// Anything else (a reference, a comment, a nested element, invalid UTF-8, the end of the
+    /// buffer, a mismatched end tag) returns false with nothing consumed, and quick-xml parses it,
+    /// reporting errors exactly as before. Element depth is unchanged: the element opens and closes.
+    fn leaf(&mut self, want: impl FnOnce(&[u8]) -> bool) -> bool {
+        if self.capturing.is_some() {
+            return false;
+        }
+        let b = self.reader.get_ref().buffered();
+        let mut i = 0;
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'<') {
+            return false;
+        }
+        let name_at = i + 1;
+        let mut k = name_at;
+        while k < b.len() && is_name_byte(b[k]) {
+            k += 1;
+        }
+        if k == name_at || b.get(k) != Some(&b'>') {
+            return false;
+        }
+        let name = &b[name_at..k];
+        let local_at = memchr::memchr(b':', name).map_or(0, |c| c + 1);
+        let wanted = want(&name[local_at..]);
+        self.text.clear();
+        k += 1;
+        loop {
+            let rest = &b[k..];
+            let Some(lt) = memchr::memchr2(b'<', b'&', rest) else {
+                return false;
+            };
+            if rest[lt] == b'&' {
+                return false;
+            }
+            if wanted && !take_utf8(&mut self.text, &rest[..lt]) {
+                return false;
+            }
+            k += lt;
+            let rest = &b[k..];
+            if let Some(cdata) = rest.strip_prefix(b"<![CDATA[") {
+                let Some(end) = memchr::memmem::find(cdata, b"]]>") else {
+                    return false;
+                };
+                if wanted && !take_utf8(&mut self.text, &cdata[..end]) {
+                    return false;
+                }
+                k += 9 + end + 3;
+                continue;
+            }
+            let closes = rest
+                .strip_prefix(b"</")
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.first() == Some(&b'>'));
+            if !closes {
+                return false;
+            }
+            k += 2 + name.len() + 1;
+            break;
+        }
+        if self.text.len() > MAX_TEXT {
+            return false;
+        }
+        self.open.qname.clear();
+        self.open.qname.extend_from_slice(name);
+        self.open.local_at = local_at;
+        self.reader.get_mut().skip(k);
+        true
     }
 
     /// The position of an element opened by the event just returned, from its byte offset: the
@@ -269,7 +349,7 @@ fn push_bytes(
 ) -> Result<()> {
     let s = reader.decoder().decode(raw).map_err(|e| {
         let what = format!("{what} is not UTF-8: {e}");
-        err(name, format, reader, what, reader.buffer_position())
+        err(name, format, reader, what, buffer_pos(reader))
     })?;
     push(text, &s, name, format, reader)
 }
@@ -283,7 +363,7 @@ fn push(
 ) -> Result<()> {
     if text.len() + s.len() > MAX_TEXT {
         let what = format!("an element holds more than {} MiB of text", MAX_TEXT >> 20);
-        return Err(err(name, format, reader, what, reader.buffer_position()));
+        return Err(err(name, format, reader, what, buffer_pos(reader)));
     }
     text.push_str(s);
     Ok(())
@@ -291,7 +371,33 @@ fn push(
 
 /// Byte offset of the `<` of the start tag just read.
 fn start_byte(reader: &Reader<Input>, e: &BytesStart<'_>) -> u64 {
-    reader.buffer_position().saturating_sub(e.len() as u64 + 2)
+    buffer_pos(reader).saturating_sub(e.len() as u64 + 2)
+}
+
+/// Bytes [`Pull::leaf`] accepts in an element name: every name a WXR exporter writes.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-' | b'.')
+}
+
+/// Appends `raw` to `text` if it is UTF-8.
+fn take_utf8(text: &mut String, raw: &[u8]) -> bool {
+    match std::str::from_utf8(raw) {
+        Ok(s) => {
+            text.push_str(s);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Byte offset just after the last event: quick-xml's count plus what [`Pull::leaf`] read itself.
+fn buffer_pos(reader: &Reader<Input>) -> u64 {
+    reader.buffer_position() + reader.get_ref().skipped
+}
+
+/// Byte offset of the markup a quick-xml error is about.
+fn error_pos(reader: &Reader<Input>) -> u64 {
+    reader.error_position() + reader.get_ref().skipped
 }
 
 /// What a WXR element's text becomes.
@@ -336,9 +442,37 @@ impl Wxr {
     }
 }
 
+/// What a child element of `<wp:comment>` with this local name becomes, and whether it is the
+/// `comment_type` element (a comment without one is an ordinary comment).
+fn comment_child(local: &[u8]) -> (Option<WxrCap>, bool) {
+    if local == b"comment_type" {
+        (Some(WxrCap::Comment(Field::Type)), true)
+    } else {
+        (fields::field_for_bytes(local).map(WxrCap::Comment), false)
+    }
+}
+
 impl Source for Wxr {
     fn next_into(&mut self, out: &mut Labelled) -> Result<Step> {
         loop {
+            // Directly inside a comment: its leaf children, without quick-xml when they are plain.
+            if self.comment.is_some_and(|cd| cd == self.pull.depth) {
+                let mut child = (None, false);
+                if self.pull.leaf(|local| {
+                    child = comment_child(local);
+                    child.0.is_some()
+                }) {
+                    if let (Some(WxrCap::Comment(f)), is_type) = child {
+                        self.has_type |= is_type;
+                        if let Some(s) =
+                            fields::assign(&mut out.comment, f, &self.pull.text, "spam")
+                        {
+                            self.status = s;
+                        }
+                    }
+                    continue;
+                }
+            }
             match self.pull.next()? {
                 Ev::Eof => return Ok(Step::End),
                 Ev::Open { depth, empty, byte } => {
@@ -346,11 +480,10 @@ impl Source for Wxr {
                     let target = if let Some(cd) = self.comment {
                         if depth != cd + 1 {
                             None
-                        } else if local == b"comment_type" {
-                            self.has_type = true;
-                            Some(WxrCap::Comment(Field::Type))
                         } else {
-                            fields::field_for_bytes(local).map(WxrCap::Comment)
+                            let (target, is_type) = comment_child(local);
+                            self.has_type |= is_type;
+                            target
                         }
                     } else if let Some(id) = self.item {
                         match (qname, local) {
