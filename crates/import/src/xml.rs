@@ -27,6 +27,8 @@ struct Pull {
     want_id: bool,
     /// The element of the last [`Ev::Open`].
     open: Opened,
+    /// Whether [`Pull::leaf`] may be used (tests compare with it off).
+    fast: bool,
     depth: usize,
     /// Text of the element being captured, and the depth it started at.
     text: String,
@@ -93,6 +95,7 @@ impl Pull {
                 local_at: 0,
                 id: None,
             },
+            fast: true,
             depth: 0,
             text: String::new(),
             capturing: None,
@@ -250,7 +253,7 @@ impl Pull {
     /// buffer, a mismatched end tag) returns false with nothing consumed, and quick-xml parses it,
     /// reporting errors exactly as before. Element depth is unchanged: the element opens and closes.
     fn leaf(&mut self, want: impl FnOnce(&[u8]) -> bool) -> bool {
-        if self.capturing.is_some() {
+        if self.capturing.is_some() || !self.fast {
             return false;
         }
         let b = self.reader.get_ref().buffered();
@@ -738,5 +741,99 @@ impl Source for Disqus {
 
     fn bytes_read(&self) -> u64 {
         self.pull.bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record (status, fields, position) or error of `xml`, with or without [`Pull::leaf`].
+    fn read_all(xml: &[u8], fast: bool) -> Vec<String> {
+        let mut r = Wxr::new(Box::new(std::io::Cursor::new(xml.to_vec())), "t.xml");
+        r.pull.fast = fast;
+        let mut out = Labelled::default();
+        let mut v = Vec::new();
+        loop {
+            match r.next_into(&mut out) {
+                Ok(Step::End) => break,
+                Ok(Step::Record(s)) => v.push(format!("{s:?} {out:?}")),
+                Ok(Step::Skip(_)) => v.push("skip".into()),
+                Err(e) => {
+                    v.push(e.to_string());
+                    break;
+                }
+            }
+        }
+        v.push(r.bytes_read().to_string());
+        v
+    }
+
+    fn same(xml: &[u8]) {
+        let (fast, slow) = (read_all(xml, true), read_all(xml, false));
+        assert_eq!(fast, slow);
+    }
+
+    const HEAD: &str = "<?xml version=\"1.0\"?>\n<rss xmlns:wp=\"w\"><channel><link>https://b.example</link>\n<item><link>https://b.example/p/</link>\n";
+
+    fn comment(body: &str) -> String {
+        format!("<wp:comment>\n\t<wp:comment_id>1</wp:comment_id>\n{body}\n</wp:comment>\n")
+    }
+
+    #[test]
+    fn leaf_fast_path_reads_what_quick_xml_reads() {
+        let fixture = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/site.wxr.xml"
+        ))
+        .unwrap();
+        same(&fixture);
+        let bodies = [
+            "<wp:comment_author><![CDATA[Mark]]></wp:comment_author><wp:comment_approved>spam</wp:comment_approved>",
+            "<wp:comment_content> a <![CDATA[b <i>c</i>]]> d <![CDATA[]]></wp:comment_content>",
+            "<wp:comment_content>x &amp; y &#233; &eacute;</wp:comment_content>",
+            "<wp:comment_content><!-- note -->z</wp:comment_content>",
+            "<wp:comment_author a=\"1\">attr</wp:comment_author><wp:comment_type/>",
+            "<wp:COMMENT_TYPE>pingback</wp:COMMENT_TYPE><wp:comment_approved>1</wp:comment_approved>",
+            "<wp:comment_type></wp:comment_type><wp:comment_author_url></wp:comment_author_url>",
+            "<wp:commentmeta><wp:meta_key>k</wp:meta_key></wp:commentmeta><wp:comment_author>n</wp:comment_author >",
+            "<wp:comment_content>\u{e9}t\u{e9}\r\nline</wp:comment_content><wp:comment_date_gmt>2024-01-02 03:04:05</wp:comment_date_gmt>",
+            "<wp:comment_author>a</wp:comment_autor>",
+            "<wp:comment_author>a</wp:comment_author",
+            "<wp:comment_content><![CDATA[never closed",
+            "<wp:comment_author>\u{ff}\u{fe}</wp:comment_author>",
+            "stray text<wp:comment_author>s</wp:comment_author>",
+        ];
+        for body in bodies {
+            let doc = format!("{HEAD}{}</item></channel></rss>\n", comment(body));
+            same(doc.as_bytes());
+            // Cut anywhere: the same records and the same error.
+            for cut in (0..doc.len()).step_by(7) {
+                same(&doc.as_bytes()[..cut]);
+            }
+        }
+        // Invalid UTF-8 in a wanted and in an unwanted field.
+        for field in ["comment_author", "comment_id"] {
+            let mut doc = format!(
+                "{HEAD}{}</item></channel></rss>\n",
+                comment(&format!("<wp:{field}>ab</wp:{field}>"))
+            )
+            .into_bytes();
+            let at = doc.windows(2).position(|w| w == b"ab").unwrap();
+            doc[at] = 0xff;
+            same(&doc);
+        }
+        // Enough comments that elements straddle the input buffer's refills.
+        let mut big = String::from(HEAD);
+        for i in 0..6000 {
+            big += &comment(&format!(
+                "<wp:comment_author><![CDATA[n{i}]]></wp:comment_author>\n<wp:comment_content>w{i} &lt; v</wp:comment_content><wp:comment_approved>{}</wp:comment_approved>",
+                i % 3
+            ));
+        }
+        big += "</item></channel></rss>\n";
+        same(big.as_bytes());
+        let v = read_all(big.as_bytes(), true);
+        assert_eq!(v.len(), 6001, "{:?}", &v[v.len() - 2..]);
     }
 }
