@@ -291,7 +291,7 @@ impl Pull {
             k += lt;
             let rest = &b[k..];
             if let Some(cdata) = rest.strip_prefix(b"<![CDATA[") {
-                let Some(end) = memchr::memmem::find(cdata, b"]]>") else {
+                let Some(end) = cdata_end(cdata) else {
                     return false;
                 };
                 if wanted && !take_utf8(&mut self.text, &cdata[..end]) {
@@ -380,6 +380,19 @@ fn start_byte(reader: &Reader<Input>, e: &BytesStart<'_>) -> u64 {
 /// Bytes [`Pull::leaf`] accepts in an element name: every name a WXR exporter writes.
 fn is_name_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-' | b'.')
+}
+
+/// Where the first `]]>` starts (short CDATA: cheaper than setting up a memmem searcher).
+fn cdata_end(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b']', &b[from..]) {
+        let at = from + i;
+        if b[at..].starts_with(b"]]>") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Appends `raw` to `text` if it is UTF-8.
