@@ -260,6 +260,23 @@ mod tests {
             None
         );
         assert_eq!(field_for(""), None);
+        // The WXR reader's shortcut for the names WordPress writes must agree with field_for.
+        for (name, f) in [
+            ("comment_id", None),
+            ("comment_date", None),
+            ("comment_user_id", None),
+            ("comment_author", Some(Field::Author)),
+            ("comment_author_email", Some(Field::Email)),
+            ("comment_author_url", Some(Field::Url)),
+            ("comment_author_IP", Some(Field::Ip)),
+            ("comment_date_gmt", Some(Field::DateGmt)),
+            ("comment_content", Some(Field::Content)),
+            ("comment_approved", Some(Field::Approved)),
+            ("comment_parent", Some(Field::Parent)),
+            ("comment_type", Some(Field::Type)),
+        ] {
+            assert_eq!(field_for(name), f, "{name}");
+        }
         assert_eq!(wp_status("1"), Status::Ham);
         assert_eq!(wp_status("spam"), Status::Spam);
         assert_eq!(wp_status("0"), Status::Pending);

@@ -461,11 +461,21 @@ impl Wxr {
 /// What a child element of `<wp:comment>` with this local name becomes, and whether it is the
 /// `comment_type` element (a comment without one is an ordinary comment).
 fn comment_child(local: &[u8]) -> (Option<WxrCap>, bool) {
-    if local == b"comment_type" {
-        (Some(WxrCap::Comment(Field::Type)), true)
-    } else {
-        (fields::field_for_bytes(local).map(WxrCap::Comment), false)
-    }
+    // WordPress's exporter spells them so: no lower-casing needed (field_for_bytes gives the same).
+    let f = match local {
+        b"comment_type" => return (Some(WxrCap::Comment(Field::Type)), true),
+        b"comment_id" | b"comment_date" | b"comment_user_id" => None,
+        b"comment_author" => Some(Field::Author),
+        b"comment_author_email" => Some(Field::Email),
+        b"comment_author_url" => Some(Field::Url),
+        b"comment_author_IP" => Some(Field::Ip),
+        b"comment_date_gmt" => Some(Field::DateGmt),
+        b"comment_content" => Some(Field::Content),
+        b"comment_approved" => Some(Field::Approved),
+        b"comment_parent" => Some(Field::Parent),
+        _ => fields::field_for_bytes(local),
+    };
+    (f.map(WxrCap::Comment), false)
 }
 
 impl Source for Wxr {
