@@ -116,6 +116,10 @@ impl Scan {
             digits: 0,
         };
         for (i, &c) in b.iter().enumerate() {
+            // Most bytes are letters and spaces: one table load decides they need no look.
+            if CLASS[c as usize] & SCAN == 0 {
+                continue;
+            }
             match c {
                 b'0'..=b'9' => scan.digits += 1,
                 b'@' => scan.at = true,
@@ -139,6 +143,42 @@ impl Scan {
         scan
     }
 }
+
+/// [`CLASS`] bits: an ASCII letter or digit, a digit, a letter, an upper-case letter.
+const ALNUM: u8 = 1;
+const DIGIT: u8 = 2;
+const ALPHA: u8 = 4;
+const UPPER: u8 = 8;
+/// A byte [`Scan::of`] must look at: a digit, `@`, `:`, `.`, `<`, `[` or not ASCII.
+const SCAN: u8 = 16;
+
+/// Byte classes for the hot loops (the same answers as `u8::is_ascii_alphanumeric` & co.).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut k = 0;
+        if c.is_ascii_alphanumeric() {
+            k |= ALNUM;
+        }
+        if c.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if c.is_ascii_alphabetic() {
+            k |= ALPHA;
+        }
+        if c.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if c.is_ascii_digit() || matches!(c, b'@' | b':' | b'.' | b'<' | b'[') || c >= 0x80 {
+            k |= SCAN;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
 
 /// Counts gathered while scanning the text, turned into shape tokens at the end.
 #[derive(Default)]
@@ -318,18 +358,22 @@ impl<T: Trace> Featurizer<T> {
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
-            if c.is_ascii_alphanumeric() {
+            if CLASS[c as usize] & ALNUM != 0 {
                 let start = i;
-                let (mut digits, mut letters) = (0usize, 0usize);
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric()
-                        || (b[i] == b'\'' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
-                {
-                    digits += usize::from(b[i].is_ascii_digit());
-                    letters += usize::from(b[i].is_ascii_alphabetic());
-                    stats.upper += usize::from(b[i].is_ascii_uppercase());
+                let (mut digits, mut letters, mut upper) = (0usize, 0usize, 0usize);
+                while i < b.len() {
+                    let k = CLASS[b[i] as usize];
+                    if k & ALNUM == 0
+                        && !(b[i] == b'\'' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic())
+                    {
+                        break;
+                    }
+                    digits += usize::from(k & DIGIT != 0);
+                    letters += usize::from(k & ALPHA != 0);
+                    upper += usize::from(k & UPPER != 0);
                     i += 1;
                 }
+                stats.upper += upper;
                 stats.letters += letters;
                 self.word_counted(&text[start..i], digits, letters);
                 continue;
@@ -464,7 +508,8 @@ impl<T: Trace> Featurizer<T> {
             return;
         }
         let h = if w.is_ascii() {
-            hash_lower_seeded(K_WORD, w) // w fits: MAX_WORD_BYTES < 64
+            // What hash_lower_seeded(K_WORD, w) gives: w fits (MAX_WORD_BYTES < 64) and is ASCII.
+            hash_ascii_lower(K_WORD, w.as_bytes())
         } else {
             let mut buf = std::mem::take(&mut self.word);
             lower_into(&mut buf, w);

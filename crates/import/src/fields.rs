@@ -32,24 +32,47 @@ pub(crate) enum Field {
 /// and WP-CLI output) and Akismet's names. Unknown columns (`comment_ID`, `comment_karma`, …) are
 /// ignored.
 pub(crate) fn field_for(name: &str) -> Option<Field> {
-    let n = name.trim().trim_matches('`');
-    Some(match n.to_ascii_lowercase().as_str() {
-        "comment_author" => Field::Author,
-        "comment_author_email" => Field::Email,
-        "comment_author_url" => Field::Url,
-        "comment_author_ip" | "user_ip" => Field::Ip,
-        "comment_agent" | "user_agent" => Field::Agent,
-        "comment_content" => Field::Content,
-        "comment_date_gmt" => Field::DateGmt,
-        "comment_type" => Field::Type,
-        "comment_parent" => Field::Parent,
-        "permalink" => Field::Permalink,
-        "referrer" | "referer" => Field::Referrer,
-        "blog" => Field::Blog,
-        "blog_lang" => Field::Lang,
-        "user_role" => Field::Role,
-        "comment_approved" => Field::Approved,
-        "label" => Field::Label,
+    field_for_bytes(name.as_bytes())
+}
+
+/// [`field_for`] of raw bytes (a WXR element name): not UTF-8 is no field.
+pub(crate) fn field_for_bytes(name: &[u8]) -> Option<Field> {
+    // This runs for every element of a WXR export: names that start and end in a letter, digit or
+    // `_` (all of them, in practice) have nothing to trim, and are lower-cased on the stack.
+    let plain = |b: Option<&u8>| b.is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_');
+    let n = if plain(name.first()) && plain(name.last()) {
+        name
+    } else {
+        std::str::from_utf8(name)
+            .ok()?
+            .trim()
+            .trim_matches('`')
+            .as_bytes()
+    };
+    let mut low = [0u8; 24];
+    let Some(low) = low.get_mut(..n.len()) else {
+        return None; // longer than any name below
+    };
+    for (l, b) in low.iter_mut().zip(n) {
+        *l = b.to_ascii_lowercase();
+    }
+    Some(match &*low {
+        b"comment_author" => Field::Author,
+        b"comment_author_email" => Field::Email,
+        b"comment_author_url" => Field::Url,
+        b"comment_author_ip" | b"user_ip" => Field::Ip,
+        b"comment_agent" | b"user_agent" => Field::Agent,
+        b"comment_content" => Field::Content,
+        b"comment_date_gmt" => Field::DateGmt,
+        b"comment_type" => Field::Type,
+        b"comment_parent" => Field::Parent,
+        b"permalink" => Field::Permalink,
+        b"referrer" | b"referer" => Field::Referrer,
+        b"blog" => Field::Blog,
+        b"blog_lang" => Field::Lang,
+        b"user_role" => Field::Role,
+        b"comment_approved" => Field::Approved,
+        b"label" => Field::Label,
         _ => return None,
     })
 }
@@ -231,6 +254,29 @@ mod tests {
         assert_eq!(field_for("comment_author_IP"), Some(Field::Ip));
         assert_eq!(field_for("`comment_agent`"), Some(Field::Agent));
         assert_eq!(field_for("comment_ID"), None);
+        assert_eq!(field_for(" COMMENT_Author_Email "), Some(Field::Email));
+        assert_eq!(
+            field_for("comment_author_email_address_of_the_author"),
+            None
+        );
+        assert_eq!(field_for(""), None);
+        // The WXR reader's shortcut for the names WordPress writes must agree with field_for.
+        for (name, f) in [
+            ("comment_id", None),
+            ("comment_date", None),
+            ("comment_user_id", None),
+            ("comment_author", Some(Field::Author)),
+            ("comment_author_email", Some(Field::Email)),
+            ("comment_author_url", Some(Field::Url)),
+            ("comment_author_IP", Some(Field::Ip)),
+            ("comment_date_gmt", Some(Field::DateGmt)),
+            ("comment_content", Some(Field::Content)),
+            ("comment_approved", Some(Field::Approved)),
+            ("comment_parent", Some(Field::Parent)),
+            ("comment_type", Some(Field::Type)),
+        ] {
+            assert_eq!(field_for(name), f, "{name}");
+        }
         assert_eq!(wp_status("1"), Status::Ham);
         assert_eq!(wp_status("spam"), Status::Spam);
         assert_eq!(wp_status("0"), Status::Pending);

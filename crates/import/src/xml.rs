@@ -23,22 +23,51 @@ struct Pull {
     buf: Vec<u8>,
     name: String,
     format: Format,
+    /// Whether element ids (`dsq:id`) are wanted: Disqus only, so WXR skips the attribute scan.
+    want_id: bool,
+    /// The element of the last [`Ev::Open`].
+    open: Opened,
+    /// Whether [`Pull::leaf`] may be used (tests compare with it off).
+    fast: bool,
     depth: usize,
     /// Text of the element being captured, and the depth it started at.
     text: String,
     capturing: Option<usize>,
 }
 
+/// Names and id of the element an [`Ev::Open`] reports, kept in reused buffers.
+struct Opened {
+    /// Qualified name, and where its local part starts.
+    qname: Vec<u8>,
+    local_at: usize,
+    /// `dsq:id` attribute, when asked for.
+    id: Option<String>,
+}
+
+impl Opened {
+    /// Remembers the names (and with `want_id`, `dsq:id`) of the start tag just read.
+    fn set(&mut self, e: &BytesStart<'_>, want_id: bool) {
+        self.qname.clear();
+        self.qname.extend_from_slice(e.name().as_ref());
+        self.local_at = self.qname.len() - e.local_name().as_ref().len();
+        if want_id {
+            self.id = match e.try_get_attribute("dsq:id") {
+                Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
+                _ => None,
+            };
+        }
+    }
+}
+
 /// What one pulled event means to a format reader.
 enum Ev {
     /// An element opened at `depth` (1 = root). `empty` for `<x/>`.
+    /// Its names and id are [`Pull::qname`], [`Pull::local`] and `Pull::id`.
     Open {
-        local: Name,
-        qname: Name,
         depth: usize,
         empty: bool,
-        id: Option<String>,
-        at: Position,
+        /// Byte offset of the `<`; [`Pull::at`] makes it a [`Position`].
+        byte: u64,
     },
     /// The captured element at this depth closed; its text is in `Pull::text`.
     Captured,
@@ -60,6 +89,13 @@ impl Pull {
             buf: Vec::with_capacity(8192),
             name: name.to_owned(),
             format,
+            want_id: format == Format::Disqus,
+            open: Opened {
+                qname: Vec::with_capacity(64),
+                local_at: 0,
+                id: None,
+            },
+            fast: true,
             depth: 0,
             text: String::new(),
             capturing: None,
@@ -68,6 +104,16 @@ impl Pull {
 
     fn error(&self, what: impl Into<String>, byte: u64) -> ImportError {
         err(&self.name, self.format, &self.reader, what, byte)
+    }
+
+    /// Qualified name of the element of the last [`Ev::Open`] (`wp:comment`).
+    fn qname(&self) -> &[u8] {
+        &self.open.qname
+    }
+
+    /// Local name of the element of the last [`Ev::Open`] (`comment`).
+    fn local(&self) -> &[u8] {
+        &self.open.qname[self.open.local_at..]
     }
 
     /// Starts capturing the text of the element just opened at `depth`.
@@ -82,34 +128,28 @@ impl Pull {
             let ev = match self.reader.read_event_into(&mut self.buf) {
                 Ok(ev) => ev,
                 Err(e) => {
-                    let at = self.reader.error_position();
+                    let at = error_pos(&self.reader);
                     return Err(self.error(e.to_string(), at));
                 }
             };
             match ev {
                 Event::Start(e) => {
                     self.depth += 1;
-                    let at = start_pos(&self.reader, &e);
-                    let (local, qname, id) = names(&e);
+                    let byte = start_byte(&self.reader, &e);
+                    self.open.set(&e, self.want_id);
                     return Ok(Ev::Open {
-                        local,
-                        qname,
                         depth: self.depth,
                         empty: false,
-                        id,
-                        at,
+                        byte,
                     });
                 }
                 Event::Empty(e) => {
-                    let at = start_pos(&self.reader, &e);
-                    let (local, qname, id) = names(&e);
+                    let byte = start_byte(&self.reader, &e);
+                    self.open.set(&e, self.want_id);
                     return Ok(Ev::Open {
-                        local,
-                        qname,
                         depth: self.depth + 1,
                         empty: true,
-                        id,
-                        at,
+                        byte,
                     });
                 }
                 Event::End(e) => {
@@ -122,32 +162,22 @@ impl Pull {
                     drop(e);
                     return Ok(Ev::Close { depth });
                 }
-                Event::Text(t) if self.capturing.is_some() => {
-                    let s = t.decode().map_err(|e| {
-                        let what = format!("text is not UTF-8: {e}");
-                        err(
-                            &self.name,
-                            self.format,
-                            &self.reader,
-                            what,
-                            self.reader.buffer_position(),
-                        )
-                    })?;
-                    push(&mut self.text, &s, &self.name, self.format, &self.reader)?;
-                }
-                Event::CData(t) if self.capturing.is_some() => {
-                    let s = t.decode().map_err(|e| {
-                        let what = format!("CDATA is not UTF-8: {e}");
-                        err(
-                            &self.name,
-                            self.format,
-                            &self.reader,
-                            what,
-                            self.reader.buffer_position(),
-                        )
-                    })?;
-                    push(&mut self.text, &s, &self.name, self.format, &self.reader)?;
-                }
+                Event::Text(t) if self.capturing.is_some() => push_bytes(
+                    &mut self.text,
+                    &t,
+                    "text",
+                    &self.name,
+                    self.format,
+                    &self.reader,
+                )?,
+                Event::CData(t) if self.capturing.is_some() => push_bytes(
+                    &mut self.text,
+                    &t,
+                    "CDATA",
+                    &self.name,
+                    self.format,
+                    &self.reader,
+                )?,
                 Event::GeneralRef(r) if self.capturing.is_some() => {
                     match r.resolve_char_ref() {
                         Ok(Some(c)) => {
@@ -177,7 +207,7 @@ impl Pull {
                             }
                         }
                         Err(e) => {
-                            let at = self.reader.buffer_position();
+                            let at = buffer_pos(&self.reader);
                             return Err(err(
                                 &self.name,
                                 self.format,
@@ -190,7 +220,7 @@ impl Pull {
                 }
                 Event::Eof => {
                     if self.depth > 0 {
-                        let at = self.reader.buffer_position();
+                        let at = buffer_pos(&self.reader);
                         return Err(self.error(
                             format!(
                                 "the file ends with {} element(s) still open (truncated export?)",
@@ -209,6 +239,95 @@ impl Pull {
     fn bytes(&self) -> u64 {
         self.reader.get_ref().byte
     }
+
+    /// Fast path for the many small leaf elements of a record (`<wp:comment_author><![CDATA[Mark]]>
+    /// </wp:comment_author>`): scans one from the buffered input without going through quick-xml,
+    /// as if quick-xml had reported its start, its text and CDATA, and its end.
+    ///
+    /// Only when the last event was a start or end tag (quick-xml then resumes reading text, so
+    /// bytes taken here leave its state as it was), nothing is being captured, and the next bytes
+    /// in the buffer are, in full: optional whitespace, `<name>` (no attributes), text without `&`
+    /// and `<`, and CDATA sections, up to exactly `</name>`. `want(local name)` says whether the
+    /// text is wanted: then it is left in `text` (each piece UTF-8), and the name in `open`.
+    /// Anything else (a reference, a comment, a nested element, invalid UTF-8, the end of the
+    /// buffer, a mismatched end tag) returns false with nothing consumed, and quick-xml parses it,
+    /// reporting errors exactly as before. Element depth is unchanged: the element opens and closes.
+    fn leaf(&mut self, want: impl FnOnce(&[u8]) -> bool) -> bool {
+        if self.capturing.is_some() || !self.fast {
+            return false;
+        }
+        let b = self.reader.get_ref().buffered();
+        let mut i = 0;
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'<') {
+            return false;
+        }
+        let name_at = i + 1;
+        let mut k = name_at;
+        while k < b.len() && is_name_byte(b[k]) {
+            k += 1;
+        }
+        if k == name_at || b.get(k) != Some(&b'>') {
+            return false;
+        }
+        let name = &b[name_at..k];
+        let local_at = memchr::memchr(b':', name).map_or(0, |c| c + 1);
+        let wanted = want(&name[local_at..]);
+        self.text.clear();
+        k += 1;
+        loop {
+            let rest = &b[k..];
+            let Some(lt) = memchr::memchr2(b'<', b'&', rest) else {
+                return false;
+            };
+            if rest[lt] == b'&' {
+                return false;
+            }
+            if wanted && !take_utf8(&mut self.text, &rest[..lt]) {
+                return false;
+            }
+            k += lt;
+            let rest = &b[k..];
+            if let Some(cdata) = rest.strip_prefix(b"<![CDATA[") {
+                let Some(end) = cdata_end(cdata) else {
+                    return false;
+                };
+                if wanted && !take_utf8(&mut self.text, &cdata[..end]) {
+                    return false;
+                }
+                k += 9 + end + 3;
+                continue;
+            }
+            let closes = rest
+                .strip_prefix(b"</")
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.first() == Some(&b'>'));
+            if !closes {
+                return false;
+            }
+            k += 2 + name.len() + 1;
+            break;
+        }
+        if self.text.len() > MAX_TEXT {
+            return false;
+        }
+        self.open.qname.clear();
+        self.open.qname.extend_from_slice(name);
+        self.open.local_at = local_at;
+        self.reader.get_mut().skip(k);
+        true
+    }
+
+    /// The position of an element opened by the event just returned, from its byte offset: the
+    /// line is the one the parser has read up to (the end of the start tag).
+    fn at(&self, byte: u64) -> Position {
+        Position {
+            line: self.reader.get_ref().line(),
+            byte,
+        }
+    }
 }
 
 fn err(
@@ -221,6 +340,23 @@ fn err(
     ImportError::malformed(name, format, reader.get_ref().line(), byte, what)
 }
 
+/// Appends the raw bytes of a text or CDATA event (`what`, for the message) to `text`: they must be
+/// UTF-8, and need no unescaping (quick-xml reports entity references as separate events).
+fn push_bytes(
+    text: &mut String,
+    raw: &[u8],
+    what: &str,
+    name: &str,
+    format: Format,
+    reader: &Reader<Input>,
+) -> Result<()> {
+    let s = reader.decoder().decode(raw).map_err(|e| {
+        let what = format!("{what} is not UTF-8: {e}");
+        err(name, format, reader, what, buffer_pos(reader))
+    })?;
+    push(text, &s, name, format, reader)
+}
+
 fn push(
     text: &mut String,
     s: &str,
@@ -230,56 +366,54 @@ fn push(
 ) -> Result<()> {
     if text.len() + s.len() > MAX_TEXT {
         let what = format!("an element holds more than {} MiB of text", MAX_TEXT >> 20);
-        return Err(err(name, format, reader, what, reader.buffer_position()));
+        return Err(err(name, format, reader, what, buffer_pos(reader)));
     }
     text.push_str(s);
     Ok(())
 }
 
-fn start_pos(reader: &Reader<Input>, e: &BytesStart<'_>) -> Position {
-    let end = reader.buffer_position();
-    Position {
-        line: reader.get_ref().line(),
-        byte: end.saturating_sub(e.len() as u64 + 2),
-    }
+/// Byte offset of the `<` of the start tag just read.
+fn start_byte(reader: &Reader<Input>, e: &BytesStart<'_>) -> u64 {
+    buffer_pos(reader).saturating_sub(e.len() as u64 + 2)
 }
 
-/// An element name on the stack: names longer than 40 bytes are none this crate looks for.
-#[derive(Clone, Copy)]
-struct Name {
-    buf: [u8; 40],
-    len: u8,
+/// Bytes [`Pull::leaf`] accepts in an element name: every name a WXR exporter writes.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-' | b'.')
 }
 
-impl Name {
-    fn new(b: &[u8]) -> Name {
-        let mut n = Name {
-            buf: [0; 40],
-            len: 0,
-        };
-        if b.len() <= 40 {
-            n.buf[..b.len()].copy_from_slice(b);
-            n.len = b.len() as u8;
-        } else {
-            n.buf[0] = b'?';
-            n.len = 1;
+/// Where the first `]]>` starts (short CDATA: cheaper than setting up a memmem searcher).
+fn cdata_end(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b']', &b[from..]) {
+        let at = from + i;
+        if b[at..].starts_with(b"]]>") {
+            return Some(at);
         }
-        n
+        from = at + 1;
     }
-    fn as_slice(&self) -> &[u8] {
-        &self.buf[..self.len as usize]
+    None
+}
+
+/// Appends `raw` to `text` if it is UTF-8.
+fn take_utf8(text: &mut String, raw: &[u8]) -> bool {
+    match std::str::from_utf8(raw) {
+        Ok(s) => {
+            text.push_str(s);
+            true
+        }
+        Err(_) => false,
     }
 }
 
-/// Local name, qualified name and `dsq:id` attribute (Disqus) of a start tag.
-fn names(e: &BytesStart<'_>) -> (Name, Name, Option<String>) {
-    let local = Name::new(e.local_name().as_ref());
-    let qname = Name::new(e.name().as_ref());
-    let id = match e.try_get_attribute("dsq:id") {
-        Ok(Some(a)) => a.unescape_value().ok().map(|v| v.into_owned()),
-        _ => None,
-    };
-    (local, qname, id)
+/// Byte offset just after the last event: quick-xml's count plus what [`Pull::leaf`] read itself.
+fn buffer_pos(reader: &Reader<Input>) -> u64 {
+    reader.buffer_position() + reader.get_ref().skipped
+}
+
+/// Byte offset of the markup a quick-xml error is about.
+fn error_pos(reader: &Reader<Input>) -> u64 {
+    reader.error_position() + reader.get_ref().skipped
 }
 
 /// What a WXR element's text becomes.
@@ -324,37 +458,65 @@ impl Wxr {
     }
 }
 
+/// What a child element of `<wp:comment>` with this local name becomes, and whether it is the
+/// `comment_type` element (a comment without one is an ordinary comment).
+fn comment_child(local: &[u8]) -> (Option<WxrCap>, bool) {
+    // WordPress's exporter spells them so: no lower-casing needed (field_for_bytes gives the same).
+    let f = match local {
+        b"comment_type" => return (Some(WxrCap::Comment(Field::Type)), true),
+        b"comment_id" | b"comment_date" | b"comment_user_id" => None,
+        b"comment_author" => Some(Field::Author),
+        b"comment_author_email" => Some(Field::Email),
+        b"comment_author_url" => Some(Field::Url),
+        b"comment_author_IP" => Some(Field::Ip),
+        b"comment_date_gmt" => Some(Field::DateGmt),
+        b"comment_content" => Some(Field::Content),
+        b"comment_approved" => Some(Field::Approved),
+        b"comment_parent" => Some(Field::Parent),
+        _ => fields::field_for_bytes(local),
+    };
+    (f.map(WxrCap::Comment), false)
+}
+
 impl Source for Wxr {
     fn next_into(&mut self, out: &mut Labelled) -> Result<Step> {
         loop {
+            // Directly inside a comment: its leaf children, without quick-xml when they are plain.
+            if self.comment.is_some_and(|cd| cd == self.pull.depth) {
+                let mut child = (None, false);
+                if self.pull.leaf(|local| {
+                    child = comment_child(local);
+                    child.0.is_some()
+                }) {
+                    if let (Some(WxrCap::Comment(f)), is_type) = child {
+                        self.has_type |= is_type;
+                        if let Some(s) =
+                            fields::assign(&mut out.comment, f, &self.pull.text, "spam")
+                        {
+                            self.status = s;
+                        }
+                    }
+                    continue;
+                }
+            }
             match self.pull.next()? {
                 Ev::Eof => return Ok(Step::End),
-                Ev::Open {
-                    local,
-                    qname,
-                    depth,
-                    empty,
-                    at,
-                    ..
-                } => {
+                Ev::Open { depth, empty, byte } => {
+                    let (qname, local) = (self.pull.qname(), self.pull.local());
                     let target = if let Some(cd) = self.comment {
                         if depth != cd + 1 {
                             None
-                        } else if local.as_slice() == b"comment_type" {
-                            self.has_type = true;
-                            Some(WxrCap::Comment(Field::Type))
                         } else {
-                            std::str::from_utf8(local.as_slice())
-                                .ok()
-                                .and_then(fields::field_for)
-                                .map(WxrCap::Comment)
+                            let (target, is_type) = comment_child(local);
+                            self.has_type |= is_type;
+                            target
                         }
                     } else if let Some(id) = self.item {
-                        match (qname.as_slice(), local.as_slice()) {
+                        match (qname, local) {
                             (b"wp:comment", _) | (_, b"comment") if depth == id + 1 => {
                                 self.comment = Some(depth);
                                 fields::clear(&mut out.comment);
-                                out.pos = at;
+                                out.pos = self.pull.at(byte);
                                 out.file = None;
                                 self.status = Status::Unknown;
                                 self.has_type = false;
@@ -368,7 +530,7 @@ impl Source for Wxr {
                             _ => None,
                         }
                     } else {
-                        match (qname.as_slice(), local.as_slice()) {
+                        match (qname, local) {
                             (b"item", _) => {
                                 self.item = Some(depth);
                                 self.link.clear();
@@ -497,15 +659,9 @@ impl Source for Disqus {
         loop {
             match self.pull.next()? {
                 Ev::Eof => return Ok(Step::End),
-                Ev::Open {
-                    local,
-                    depth,
-                    empty,
-                    id,
-                    at,
-                    ..
-                } => {
-                    let target = match (self.post, local.as_slice()) {
+                Ev::Open { depth, empty, byte } => {
+                    let id = self.pull.open.id.take();
+                    let target = match (self.post, self.pull.local()) {
                         (None, b"thread") if depth == 2 && !empty => {
                             self.thread = Some((depth, id.unwrap_or_default()));
                             None
@@ -518,7 +674,7 @@ impl Source for Disqus {
                         (None, b"post") if depth == 2 && !empty => {
                             self.post = Some(depth);
                             fields::clear(&mut out.comment);
-                            out.pos = at;
+                            out.pos = self.pull.at(byte);
                             out.file = None;
                             self.spam = false;
                             self.deleted = false;
@@ -608,5 +764,99 @@ impl Source for Disqus {
 
     fn bytes_read(&self) -> u64 {
         self.pull.bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record (status, fields, position) or error of `xml`, with or without [`Pull::leaf`].
+    fn read_all(xml: &[u8], fast: bool) -> Vec<String> {
+        let mut r = Wxr::new(Box::new(std::io::Cursor::new(xml.to_vec())), "t.xml");
+        r.pull.fast = fast;
+        let mut out = Labelled::default();
+        let mut v = Vec::new();
+        loop {
+            match r.next_into(&mut out) {
+                Ok(Step::End) => break,
+                Ok(Step::Record(s)) => v.push(format!("{s:?} {out:?}")),
+                Ok(Step::Skip(_)) => v.push("skip".into()),
+                Err(e) => {
+                    v.push(e.to_string());
+                    break;
+                }
+            }
+        }
+        v.push(r.bytes_read().to_string());
+        v
+    }
+
+    fn same(xml: &[u8]) {
+        let (fast, slow) = (read_all(xml, true), read_all(xml, false));
+        assert_eq!(fast, slow);
+    }
+
+    const HEAD: &str = "<?xml version=\"1.0\"?>\n<rss xmlns:wp=\"w\"><channel><link>https://b.example</link>\n<item><link>https://b.example/p/</link>\n";
+
+    fn comment(body: &str) -> String {
+        format!("<wp:comment>\n\t<wp:comment_id>1</wp:comment_id>\n{body}\n</wp:comment>\n")
+    }
+
+    #[test]
+    fn leaf_fast_path_reads_what_quick_xml_reads() {
+        let fixture = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/site.wxr.xml"
+        ))
+        .unwrap();
+        same(&fixture);
+        let bodies = [
+            "<wp:comment_author><![CDATA[Mark]]></wp:comment_author><wp:comment_approved>spam</wp:comment_approved>",
+            "<wp:comment_content> a <![CDATA[b <i>c</i>]]> d <![CDATA[]]></wp:comment_content>",
+            "<wp:comment_content>x &amp; y &#233; &eacute;</wp:comment_content>",
+            "<wp:comment_content><!-- note -->z</wp:comment_content>",
+            "<wp:comment_author a=\"1\">attr</wp:comment_author><wp:comment_type/>",
+            "<wp:COMMENT_TYPE>pingback</wp:COMMENT_TYPE><wp:comment_approved>1</wp:comment_approved>",
+            "<wp:comment_type></wp:comment_type><wp:comment_author_url></wp:comment_author_url>",
+            "<wp:commentmeta><wp:meta_key>k</wp:meta_key></wp:commentmeta><wp:comment_author>n</wp:comment_author >",
+            "<wp:comment_content>\u{e9}t\u{e9}\r\nline</wp:comment_content><wp:comment_date_gmt>2024-01-02 03:04:05</wp:comment_date_gmt>",
+            "<wp:comment_author>a</wp:comment_autor>",
+            "<wp:comment_author>a</wp:comment_author",
+            "<wp:comment_content><![CDATA[never closed",
+            "<wp:comment_author>\u{ff}\u{fe}</wp:comment_author>",
+            "stray text<wp:comment_author>s</wp:comment_author>",
+        ];
+        for body in bodies {
+            let doc = format!("{HEAD}{}</item></channel></rss>\n", comment(body));
+            same(doc.as_bytes());
+            // Cut anywhere: the same records and the same error.
+            for cut in (0..doc.len()).step_by(7) {
+                same(&doc.as_bytes()[..cut]);
+            }
+        }
+        // Invalid UTF-8 in a wanted and in an unwanted field.
+        for field in ["comment_author", "comment_id"] {
+            let mut doc = format!(
+                "{HEAD}{}</item></channel></rss>\n",
+                comment(&format!("<wp:{field}>ab</wp:{field}>"))
+            )
+            .into_bytes();
+            let at = doc.windows(2).position(|w| w == b"ab").unwrap();
+            doc[at] = 0xff;
+            same(&doc);
+        }
+        // Enough comments that elements straddle the input buffer's refills.
+        let mut big = String::from(HEAD);
+        for i in 0..6000 {
+            big += &comment(&format!(
+                "<wp:comment_author><![CDATA[n{i}]]></wp:comment_author>\n<wp:comment_content>w{i} &lt; v</wp:comment_content><wp:comment_approved>{}</wp:comment_approved>",
+                i % 3
+            ));
+        }
+        big += "</item></channel></rss>\n";
+        same(big.as_bytes());
+        let v = read_all(big.as_bytes(), true);
+        assert_eq!(v.len(), 6001, "{:?}", &v[v.len() - 2..]);
     }
 }
