@@ -2,11 +2,11 @@
 //! [`ApprovedAuthors`] says how many of their comments were approved ([`MemoryAuthors`],
 //! [`NoHistory`]).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::RwLock;
 
 use ferret_features::Comment;
+use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
 /// An author as the Akismet plugin matches previously approved comments: e-mail + name + URL,
@@ -116,6 +116,13 @@ fn feed_folded(h: &mut Sha256, s: &str) {
 pub trait ApprovedAuthors {
     /// Approved comments of this author.
     fn approved(&self, key: &AuthorKey) -> u64;
+
+    /// Whether no author has an approved comment, so that the rule can skip computing the
+    /// comment's [`AuthorKey`] (a SHA-256). The default, `false`, always looks the author up;
+    /// return `true` only when [`ApprovedAuthors::approved`] would say 0 for every key.
+    fn is_empty(&self) -> bool {
+        false
+    }
 }
 
 /// No history: nobody is a trusted author.
@@ -125,6 +132,10 @@ pub struct NoHistory;
 impl ApprovedAuthors for NoHistory {
     fn approved(&self, _key: &AuthorKey) -> u64 {
         0
+    }
+
+    fn is_empty(&self) -> bool {
+        true
     }
 }
 
@@ -179,6 +190,10 @@ impl ApprovedAuthors for MemoryAuthors {
     fn approved(&self, key: &AuthorKey) -> u64 {
         let m = self.counts.read().unwrap_or_else(|e| e.into_inner());
         m.get(key).copied().unwrap_or(0)
+    }
+
+    fn is_empty(&self) -> bool {
+        MemoryAuthors::is_empty(self)
     }
 }
 

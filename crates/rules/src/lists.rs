@@ -2,8 +2,9 @@
 //! matchers: Aho-Corasick for words, prefix tables for IPs, hash sets for e-mails and hosts, a
 //! `RegexSet` for regexes.
 
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+
+use foldhash::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
@@ -66,12 +67,12 @@ impl KeyList {
         let words = if words.is_empty() {
             None
         } else {
-            // Unicode lower case here; ASCII case is folded by the automaton, non-ASCII text is
-            // lower-cased per comment (rare) before the search.
+            // Unicode lower case here; the comment's fields are lower-cased once per check
+            // (`View::words`), so the search is case-sensitive, which lets the automaton use its
+            // SIMD prefilter (Teddy, up to 64 entries) instead of folding case per byte.
             let pats: Vec<String> = words.iter().map(|(w, _)| w.to_lowercase()).collect();
             let ac = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
+                .match_kind(MatchKind::LeftmostFirst)
                 .build(&pats)
                 .map_err(|e| RulesError::ListTooLarge {
                     list: key("words"),
@@ -81,7 +82,7 @@ impl KeyList {
         };
         let ips = IpTable::build(&key("ips"), load(&key("ips"), &k.ips)?)?;
         let emails = EmailTable::build(&key("emails"), load(&key("emails"), &k.emails)?)?;
-        let mut hosts = HashMap::new();
+        let mut hosts = HashMap::default();
         for (e, at) in load(&key("hosts"), &k.hosts)? {
             let h = host_entry(&e).ok_or_else(|| RulesError::BadEntry {
                 list: key("hosts"),
@@ -109,7 +110,7 @@ impl KeyList {
     /// What the matchers need from a comment.
     pub(crate) fn needs(&self) -> Needs {
         Needs {
-            folded: self.words.is_some(),
+            words: self.words.is_some(),
             email: !self.emails.is_empty(),
             hosts: !self.hosts.is_empty(),
             links: false,
@@ -129,17 +130,14 @@ impl KeyList {
     /// The first entry that matches, described for the moderator.
     pub(crate) fn find(&self, v: &View<'_>) -> Option<String> {
         if let Some((ac, entries)) = &self.words {
-            for (i, f) in v.folded.iter().enumerate() {
-                if f.is_empty() {
-                    continue;
-                }
-                if let Some(m) = ac.find(f) {
-                    return Some(format!(
-                        "word {:?} in {}",
-                        entries[m.pattern().as_usize()],
-                        FIELD_NAMES[i]
-                    ));
-                }
+            // One search over all six fields; the leftmost match is in the first field that has
+            // one (a match cannot span fields).
+            if let Some(m) = ac.find(v.words) {
+                return Some(format!(
+                    "word {:?} in {}",
+                    entries[m.pattern().as_usize()],
+                    FIELD_NAMES[v.word_field(m.start())]
+                ));
             }
         }
         if let Some(ip) = v.ip {
@@ -329,7 +327,7 @@ fn insert<K: std::hash::Hash + Eq>(
     let i = match t.iter().position(|(l, _)| *l == len) {
         Some(i) => i,
         None => {
-            t.push((len, HashMap::new()));
+            t.push((len, HashMap::default()));
             t.len() - 1
         }
     };

@@ -27,7 +27,7 @@ pub(crate) const FIELD_NAMES: [&str; 6] = [
 /// [`Rules::check_with`](crate::Rules::check_with) to control that yourself.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    lower: [String; 6],
+    words: Vec<u8>,
     email: String,
     hosts: String,
     host_spans: Vec<(usize, usize)>,
@@ -36,13 +36,19 @@ pub struct Scratch {
     pub(crate) key: String,
 }
 
+/// Separates the fields in [`View::words`]. 0xFF never occurs in UTF-8, so in no word-list
+/// entry either: a match cannot span two fields.
+pub(crate) const FIELD_SEP: u8 = 0xFF;
+
 /// What the list rules need from one comment, computed once.
 pub(crate) struct View<'a> {
     /// The six searched fields as given.
     pub(crate) fields: [&'a str; 6],
-    /// The same, lower-cased where they have non-ASCII text (ASCII case is folded by the
-    /// automaton itself).
-    pub(crate) folded: [&'a str; 6],
+    /// The six fields lower-cased (Unicode, char by char), each followed by [`FIELD_SEP`]: one
+    /// case-sensitive search over lower-case entries covers them all.
+    pub(crate) words: &'a [u8],
+    /// Where each field's text ends in `words` (the offset of its separator).
+    word_ends: [usize; 6],
     pub(crate) ip: Option<IpAddr>,
     /// Trimmed, lower-cased e-mail.
     pub(crate) email: &'a str,
@@ -54,14 +60,20 @@ pub(crate) struct View<'a> {
 /// Which parts of the view the configured rules use.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Needs {
-    pub(crate) folded: bool,
+    pub(crate) words: bool,
     pub(crate) email: bool,
     pub(crate) hosts: bool,
     pub(crate) links: bool,
 }
 
 impl<'a> View<'a> {
-    pub(crate) fn new(c: &'a Comment, s: &'a mut Scratch, needs: Needs) -> View<'a> {
+    /// `ip` is `user_ip`, parsed once by the caller.
+    pub(crate) fn new(
+        c: &'a Comment,
+        ip: Option<IpAddr>,
+        s: &'a mut Scratch,
+        needs: Needs,
+    ) -> View<'a> {
         let fields = [
             c.comment_author.as_deref().unwrap_or(""),
             c.comment_author_email.as_deref().unwrap_or(""),
@@ -70,13 +82,13 @@ impl<'a> View<'a> {
             c.user_ip.as_deref().unwrap_or(""),
             c.user_agent.as_deref().unwrap_or(""),
         ];
-        let mut ascii = [true; 6];
-        if needs.folded {
+        let mut word_ends = [0; 6];
+        s.words.clear();
+        if needs.words {
             for (i, f) in fields.iter().enumerate() {
-                if !f.is_ascii() {
-                    ascii[i] = false;
-                    lower_into(f, &mut s.lower[i]);
-                }
+                lower_append(f, &mut s.words);
+                word_ends[i] = s.words.len();
+                s.words.push(FIELD_SEP);
             }
         }
         if needs.email {
@@ -99,21 +111,21 @@ impl<'a> View<'a> {
             links = scan_links(fields[3], needs.hosts, s);
         }
         let s: &'a Scratch = s;
-        let mut folded = fields;
-        for i in 0..6 {
-            if !ascii[i] {
-                folded[i] = &s.lower[i];
-            }
-        }
         View {
             fields,
-            folded,
-            ip: fields[4].trim().parse::<IpAddr>().ok(),
+            words: &s.words,
+            word_ends,
+            ip,
             email: &s.email,
             hosts: &s.hosts,
             host_spans: &s.host_spans,
             links,
         }
+    }
+
+    /// The field (index into [`FIELD_NAMES`]) that holds offset `at` of [`View::words`].
+    pub(crate) fn word_field(&self, at: usize) -> usize {
+        self.word_ends.iter().position(|&end| at < end).unwrap_or(5)
     }
 
     /// Lower-cased hosts of the author URL and the content's links.
@@ -140,6 +152,38 @@ pub(crate) fn lower_into(s: &str, out: &mut String) {
         }
         if let Some(ch) = s[i..].chars().next() {
             out.extend(ch.to_lowercase());
+            i += ch.len_utf8();
+        }
+    }
+}
+
+/// Appends the Unicode lower case of `s` (char by char, as `char::to_lowercase`) to `out`:
+/// ASCII runs are copied and folded in bulk, only non-ASCII characters go through Unicode's
+/// tables. Appends whole UTF-8 sequences only.
+pub(crate) fn lower_append(s: &str, out: &mut Vec<u8>) {
+    let b = s.as_bytes();
+    if b.is_ascii() {
+        let a = out.len();
+        out.extend_from_slice(b);
+        out[a..].make_ascii_lowercase();
+        return;
+    }
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i] < 0x80 {
+            i += 1;
+        }
+        if i > start {
+            let a = out.len();
+            out.extend_from_slice(&b[start..i]);
+            out[a..].make_ascii_lowercase();
+        }
+        if let Some(ch) = s[i..].chars().next() {
+            for lc in ch.to_lowercase() {
+                out.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+            }
             i += ch.len_utf8();
         }
     }
@@ -201,14 +245,7 @@ fn find_close_anchor(b: &[u8], from: usize) -> usize {
 
 /// Appends the lower-cased host at the start of `rest` (the text after `scheme://`).
 fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
-    let end = rest
-        .find(|c: char| {
-            matches!(
-                c,
-                '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '(' | ')' | '\\' | ','
-            ) || c.is_whitespace()
-        })
-        .unwrap_or(rest.len());
+    let end = host_end(rest);
     let mut host = &rest[..end];
     if let Some(at) = host.rfind('@') {
         host = &host[at + 1..];
@@ -230,6 +267,43 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
         hosts.extend(host.chars().flat_map(char::to_lowercase));
     }
     spans.push((a, hosts.len()));
+}
+
+/// The end of the host part at the start of `rest`: the first delimiter (`/ ? # " ' < > ( ) \\ ,`)
+/// or whitespace (`char::is_whitespace`), scanning bytes and decoding only non-ASCII characters.
+fn host_end(rest: &str) -> usize {
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if matches!(
+                c,
+                b'/' | b'?'
+                    | b'#'
+                    | b'"'
+                    | b'\''
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b'\\'
+                    | b','
+                    | b' '
+                    | b'\t'..=b'\r'
+            ) {
+                return i;
+            }
+            i += 1;
+        } else {
+            let ch = rest[i..].chars().next().expect("i is on a char boundary");
+            if ch.is_whitespace() {
+                return i;
+            }
+            i += ch.len_utf8();
+        }
+    }
+    b.len()
 }
 
 /// Folds content for the duplicate rule (lower case, whitespace runs as one space, trimmed) into
