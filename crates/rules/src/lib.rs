@@ -78,6 +78,7 @@ mod outcome;
 mod scan;
 mod state;
 mod token;
+mod words;
 
 use std::fmt;
 use std::net::IpAddr;

@@ -6,12 +6,12 @@ use std::net::IpAddr;
 
 use foldhash::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::config::{KeysConfig, ListSource};
 use crate::error::{EntryAt, Result, RulesError};
 use crate::scan::{Needs, View, FIELD_NAMES};
+use crate::words::WordMatcher;
 
 /// One list entry and where it came from.
 type Entry = (String, EntryAt);
@@ -52,7 +52,7 @@ pub(crate) fn load(list: &str, src: &ListSource) -> Result<Vec<Entry>> {
 
 /// A built key list.
 pub(crate) struct KeyList {
-    words: Option<(AhoCorasick, Vec<String>)>,
+    words: Option<(WordMatcher, Vec<String>)>,
     ips: IpTable,
     emails: EmailTable,
     hosts: HashMap<String, String>,
@@ -68,16 +68,14 @@ impl KeyList {
             None
         } else {
             // Unicode lower case here; the comment's fields are lower-cased once per check
-            // (`View::words`), so the search is case-sensitive, which lets the automaton use its
-            // SIMD prefilter (Teddy, up to 64 entries) instead of folding case per byte.
+            // (`View::words`), so the search is case-sensitive: Aho-Corasick can use its SIMD
+            // prefilter (Teddy, up to 64 entries) instead of folding case per byte, and long
+            // lists go through a q-gram filter (see `words.rs`).
             let pats: Vec<String> = words.iter().map(|(w, _)| w.to_lowercase()).collect();
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&pats)
-                .map_err(|e| RulesError::ListTooLarge {
-                    list: key("words"),
-                    message: e.to_string(),
-                })?;
+            let ac = WordMatcher::build(pats).map_err(|e| RulesError::ListTooLarge {
+                list: key("words"),
+                message: e.to_string(),
+            })?;
             Some((ac, words.into_iter().map(|(w, _)| w).collect()))
         };
         let ips = IpTable::build(&key("ips"), load(&key("ips"), &k.ips)?)?;
@@ -132,11 +130,11 @@ impl KeyList {
         if let Some((ac, entries)) = &self.words {
             // One search over all six fields; the leftmost match is in the first field that has
             // one (a match cannot span fields).
-            if let Some(m) = ac.find(v.words) {
+            if let Some((start, i)) = ac.find(v.words) {
                 return Some(format!(
                     "word {:?} in {}",
-                    entries[m.pattern().as_usize()],
-                    FIELD_NAMES[v.word_field(m.start())]
+                    entries[i],
+                    FIELD_NAMES[v.word_field(start)]
                 ));
             }
         }
