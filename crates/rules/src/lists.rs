@@ -10,7 +10,7 @@ use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::config::{KeysConfig, ListSource};
 use crate::error::{EntryAt, Result, RulesError};
-use crate::scan::{Needs, View, FIELD_NAMES};
+use crate::scan::{find_byte, rfind_byte, trim_end_byte, Needs, View, FIELD_NAMES};
 use crate::words::WordMatcher;
 
 /// One list entry and where it came from.
@@ -172,7 +172,9 @@ fn suffixes(host: &str) -> impl Iterator<Item = &str> {
     let mut next = Some(host);
     std::iter::from_fn(move || {
         let h = next?;
-        next = h.find('.').map(|i| &h[i + 1..]).filter(|r| !r.is_empty());
+        next = find_byte(h, b'.')
+            .map(|i| &h[i + 1..])
+            .filter(|r| !r.is_empty());
         Some(h)
     })
 }
@@ -385,8 +387,8 @@ impl EmailTable {
         if let Some(a) = self.addresses.get(email) {
             return Some(a);
         }
-        let (_, domain) = email.rsplit_once('@')?;
-        suffixes(domain.trim_end_matches('.'))
+        let domain = &email[rfind_byte(email, b'@')? + 1..];
+        suffixes(trim_end_byte(domain, b'.'))
             .find_map(|d| self.domains.get(d))
             .map(String::as_str)
     }

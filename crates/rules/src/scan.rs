@@ -4,7 +4,13 @@
 use std::net::IpAddr;
 
 use ferret_features::Comment;
+use std::sync::LazyLock;
+
 use memchr::memmem;
+
+/// `://`, searched in every author URL and content: the searcher is built once.
+static SCHEME_END: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"://"));
 
 /// Hosts collected per comment at most; a comment with more links is caught by the link limit.
 pub(crate) const MAX_HOSTS: usize = 64;
@@ -100,7 +106,7 @@ impl<'a> View<'a> {
         if needs.hosts {
             let url = fields[2].trim();
             if !url.is_empty() {
-                let after = match memmem::find(url.as_bytes(), b"://") {
+                let after = match SCHEME_END.find(url.as_bytes()) {
                     Some(i) => &url[i + 3..],
                     None => url,
                 };
@@ -134,17 +140,50 @@ impl<'a> View<'a> {
     }
 }
 
+/// The last `c` (ASCII) in `s`: a byte loop, cheaper than `str::rfind` on short host names.
+pub(crate) fn rfind_byte(s: &str, c: u8) -> Option<usize> {
+    s.bytes().rposition(|b| b == c)
+}
+
+/// The first `c` (ASCII) in `s`, as [`rfind_byte`].
+pub(crate) fn find_byte(s: &str, c: u8) -> Option<usize> {
+    s.bytes().position(|b| b == c)
+}
+
+/// `s` without trailing `c` (ASCII).
+pub(crate) fn trim_end_byte(s: &str, c: u8) -> &str {
+    let n = s.bytes().rposition(|b| b != c).map_or(0, |i| i + 1);
+    &s[..n]
+}
+
+/// The end of the ASCII run starting at `i`: eight bytes at a time.
+fn ascii_run(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        if u64::from_le_bytes(w.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] < 0x80 {
+        i += 1;
+    }
+    i
+}
+
 /// Unicode lower case into a reused buffer: ASCII runs are copied and folded in bulk, only the
 /// non-ASCII characters go through Unicode's tables.
 pub(crate) fn lower_into(s: &str, out: &mut String) {
     out.clear();
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_lowercase();
+        return;
+    }
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let start = i;
-        while i < b.len() && b[i] < 0x80 {
-            i += 1;
-        }
+        i = ascii_run(b, i);
         if i > start {
             let a = out.len();
             out.push_str(&s[start..i]);
@@ -172,9 +211,7 @@ pub(crate) fn lower_append(s: &str, out: &mut Vec<u8>) {
     let mut buf = [0u8; 4];
     while i < b.len() {
         let start = i;
-        while i < b.len() && b[i] < 0x80 {
-            i += 1;
-        }
+        i = ascii_run(b, i);
         if i > start {
             let a = out.len();
             out.extend_from_slice(&b[start..i]);
@@ -209,7 +246,7 @@ fn scan_links(content: &str, want_hosts: bool, s: &mut Scratch) -> u32 {
         }
     }
     // URLs: every `://` preceded by http or https.
-    for i in memmem::find_iter(b, b"://") {
+    for i in SCHEME_END.find_iter(b) {
         let start = if i >= 5 && b[i - 5..i].eq_ignore_ascii_case(b"https") {
             i - 5
         } else if i >= 4 && b[i - 4..i].eq_ignore_ascii_case(b"http") {
@@ -247,15 +284,15 @@ fn find_close_anchor(b: &[u8], from: usize) -> usize {
 fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
     let end = host_end(rest);
     let mut host = &rest[..end];
-    if let Some(at) = host.rfind('@') {
+    if let Some(at) = rfind_byte(host, b'@') {
         host = &host[at + 1..];
     }
     if let Some(v6) = host.strip_prefix('[') {
         host = v6.split(']').next().unwrap_or("");
-    } else if let Some(colon) = host.rfind(':') {
+    } else if let Some(colon) = rfind_byte(host, b':') {
         host = &host[..colon];
     }
-    let host = host.trim_end_matches('.');
+    let host = trim_end_byte(host, b'.');
     if host.is_empty() || host.len() > 253 {
         return;
     }
