@@ -1,5 +1,5 @@
 //! Key lists (WordPress's disallowed and moderation keys, split by entry type), built once into
-//! matchers: Aho-Corasick for words, prefix tables for IPs, hash sets for e-mails and hosts, a
+//! matchers: `WordMatcher` (words.rs) for words, prefix tables for IPs, hash sets for e-mails and hosts, a
 //! `RegexSet` for regexes.
 
 use std::net::IpAddr;
