@@ -65,9 +65,9 @@
 //! # Hot path
 //! [`Rules`] is built once and shared (`Send + Sync`); a passing check allocates nothing once the
 //! buffers and the bounded state maps have grown (`tests/alloc.rs` counts); a hit allocates its
-//! [`RuleHit::detail`] string. Word lists are one Aho-Corasick automaton folding ASCII
-//! case itself, so ASCII fields are searched in place and only non-ASCII ones are lower-cased
-//! into a reused [`Scratch`] buffer (one per thread in [`Rules::check`]).
+//! [`RuleHit::detail`] string. The six searched fields are lower-cased once per check into a
+//! reused [`Scratch`] buffer (one per thread in [`Rules::check`]), separated by a byte that no
+//! entry contains, and each word list is one case-sensitive Aho-Corasick search over it.
 #![deny(missing_docs)]
 
 mod authors;
@@ -78,8 +78,10 @@ mod outcome;
 mod scan;
 mod state;
 mod token;
+mod words;
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 
 use ferret_features::Comment;
@@ -409,7 +411,7 @@ impl Rules {
         };
         for (list, _) in disallowed.iter().chain(moderation.iter()) {
             let n = list.needs();
-            needs.folded |= n.folded;
+            needs.words |= n.words;
             needs.email |= n.email;
             needs.hosts |= n.hosts;
         }
@@ -466,12 +468,16 @@ impl Rules {
             .recheck_reason
             .as_deref()
             .is_none_or(|r| r.trim().is_empty());
+        // Parsed once, for the flood rule and the IP lists.
+        let ip = c
+            .user_ip
+            .as_deref()
+            .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
         let found = Found {
             token: self.token.as_ref().and_then(|t| t.check(c, ctx.now, fresh)),
-            flood: if fresh {
-                self.record_flood(c, ctx.now)
-            } else {
-                None
+            flood: match ip {
+                Some(ip) if fresh => self.record_flood(ip, ctx.now),
+                _ => None,
             },
             duplicate: if fresh {
                 self.record_duplicate(c, ctx.now, s)
@@ -480,11 +486,11 @@ impl Rules {
             },
             comment_type: self.comment_type(c, s),
         };
-        let view = View::new(c, s, self.needs);
+        let view = View::new(c, ip, s, self.needs);
         if let Some(h) = self.phase(true, c, &view, &found) {
             return RuleOutcome::Hit(h);
         }
-        if let Some(min) = self.min_approved {
+        if let Some(min) = self.min_approved.filter(|_| !ctx.authors.is_empty()) {
             if let Some(key) = AuthorKey::of(c) {
                 let n = ctx.authors.approved(&key);
                 if n >= min {
@@ -600,9 +606,8 @@ impl Rules {
             .map(|i| (self.types[i].1, i))
     }
 
-    fn record_flood(&self, c: &Comment, now: i64) -> Option<String> {
+    fn record_flood(&self, ip: IpAddr, now: i64) -> Option<String> {
         let r = self.flood.as_ref()?;
-        let ip: std::net::IpAddr = c.user_ip.as_deref()?.trim().parse().ok()?;
         let n = lock(&r.state).record(Floods::key(ip), now)?;
         Some(format!(
             "about {n} comments from {ip} within {} s (max {})",

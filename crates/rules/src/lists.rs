@@ -1,16 +1,17 @@
 //! Key lists (WordPress's disallowed and moderation keys, split by entry type), built once into
-//! matchers: Aho-Corasick for words, prefix tables for IPs, hash sets for e-mails and hosts, a
+//! matchers: `WordMatcher` (words.rs) for words, prefix tables for IPs, hash sets for e-mails and hosts, a
 //! `RegexSet` for regexes.
 
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use foldhash::{HashMap, HashSet};
+
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::config::{KeysConfig, ListSource};
 use crate::error::{EntryAt, Result, RulesError};
-use crate::scan::{Needs, View, FIELD_NAMES};
+use crate::scan::{find_byte, rfind_byte, trim_end_byte, Needs, View, FIELD_NAMES};
+use crate::words::WordMatcher;
 
 /// One list entry and where it came from.
 type Entry = (String, EntryAt);
@@ -51,7 +52,7 @@ pub(crate) fn load(list: &str, src: &ListSource) -> Result<Vec<Entry>> {
 
 /// A built key list.
 pub(crate) struct KeyList {
-    words: Option<(AhoCorasick, Vec<String>)>,
+    words: Option<(WordMatcher, Vec<String>)>,
     ips: IpTable,
     emails: EmailTable,
     hosts: HashMap<String, String>,
@@ -66,22 +67,20 @@ impl KeyList {
         let words = if words.is_empty() {
             None
         } else {
-            // Unicode lower case here; ASCII case is folded by the automaton, non-ASCII text is
-            // lower-cased per comment (rare) before the search.
+            // Unicode lower case here; the comment's fields are lower-cased once per check
+            // (`View::words`), so the search is case-sensitive: Aho-Corasick can use its SIMD
+            // prefilter (Teddy, up to 64 entries) instead of folding case per byte, and long
+            // lists go through a q-gram filter (see `words.rs`).
             let pats: Vec<String> = words.iter().map(|(w, _)| w.to_lowercase()).collect();
-            let ac = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&pats)
-                .map_err(|e| RulesError::ListTooLarge {
-                    list: key("words"),
-                    message: e.to_string(),
-                })?;
+            let ac = WordMatcher::build(pats).map_err(|e| RulesError::ListTooLarge {
+                list: key("words"),
+                message: e.to_string(),
+            })?;
             Some((ac, words.into_iter().map(|(w, _)| w).collect()))
         };
         let ips = IpTable::build(&key("ips"), load(&key("ips"), &k.ips)?)?;
         let emails = EmailTable::build(&key("emails"), load(&key("emails"), &k.emails)?)?;
-        let mut hosts = HashMap::new();
+        let mut hosts = HashMap::default();
         for (e, at) in load(&key("hosts"), &k.hosts)? {
             let h = host_entry(&e).ok_or_else(|| RulesError::BadEntry {
                 list: key("hosts"),
@@ -109,7 +108,7 @@ impl KeyList {
     /// What the matchers need from a comment.
     pub(crate) fn needs(&self) -> Needs {
         Needs {
-            folded: self.words.is_some(),
+            words: self.words.is_some(),
             email: !self.emails.is_empty(),
             hosts: !self.hosts.is_empty(),
             links: false,
@@ -129,17 +128,14 @@ impl KeyList {
     /// The first entry that matches, described for the moderator.
     pub(crate) fn find(&self, v: &View<'_>) -> Option<String> {
         if let Some((ac, entries)) = &self.words {
-            for (i, f) in v.folded.iter().enumerate() {
-                if f.is_empty() {
-                    continue;
-                }
-                if let Some(m) = ac.find(f) {
-                    return Some(format!(
-                        "word {:?} in {}",
-                        entries[m.pattern().as_usize()],
-                        FIELD_NAMES[i]
-                    ));
-                }
+            // One search over all six fields; the leftmost match is in the first field that has
+            // one (a match cannot span fields).
+            if let Some((start, i)) = ac.find(v.words) {
+                return Some(format!(
+                    "word {:?} in {}",
+                    entries[i],
+                    FIELD_NAMES[v.word_field(start)]
+                ));
             }
         }
         if let Some(ip) = v.ip {
@@ -176,7 +172,9 @@ fn suffixes(host: &str) -> impl Iterator<Item = &str> {
     let mut next = Some(host);
     std::iter::from_fn(move || {
         let h = next?;
-        next = h.find('.').map(|i| &h[i + 1..]).filter(|r| !r.is_empty());
+        next = find_byte(h, b'.')
+            .map(|i| &h[i + 1..])
+            .filter(|r| !r.is_empty());
         Some(h)
     })
 }
@@ -329,7 +327,7 @@ fn insert<K: std::hash::Hash + Eq>(
     let i = match t.iter().position(|(l, _)| *l == len) {
         Some(i) => i,
         None => {
-            t.push((len, HashMap::new()));
+            t.push((len, HashMap::default()));
             t.len() - 1
         }
     };
@@ -389,8 +387,8 @@ impl EmailTable {
         if let Some(a) = self.addresses.get(email) {
             return Some(a);
         }
-        let (_, domain) = email.rsplit_once('@')?;
-        suffixes(domain.trim_end_matches('.'))
+        let domain = &email[rfind_byte(email, b'@')? + 1..];
+        suffixes(trim_end_byte(domain, b'.'))
             .find_map(|d| self.domains.get(d))
             .map(String::as_str)
     }

@@ -4,7 +4,13 @@
 use std::net::IpAddr;
 
 use ferret_features::Comment;
+use std::sync::LazyLock;
+
 use memchr::memmem;
+
+/// `://`, searched in every author URL and content: the searcher is built once.
+static SCHEME_END: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"://"));
 
 /// Hosts collected per comment at most; a comment with more links is caught by the link limit.
 pub(crate) const MAX_HOSTS: usize = 64;
@@ -27,7 +33,7 @@ pub(crate) const FIELD_NAMES: [&str; 6] = [
 /// [`Rules::check_with`](crate::Rules::check_with) to control that yourself.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    lower: [String; 6],
+    words: Vec<u8>,
     email: String,
     hosts: String,
     host_spans: Vec<(usize, usize)>,
@@ -36,13 +42,19 @@ pub struct Scratch {
     pub(crate) key: String,
 }
 
+/// Separates the fields in [`View::words`]. 0xFF never occurs in UTF-8, so in no word-list
+/// entry either: a match cannot span two fields.
+pub(crate) const FIELD_SEP: u8 = 0xFF;
+
 /// What the list rules need from one comment, computed once.
 pub(crate) struct View<'a> {
     /// The six searched fields as given.
     pub(crate) fields: [&'a str; 6],
-    /// The same, lower-cased where they have non-ASCII text (ASCII case is folded by the
-    /// automaton itself).
-    pub(crate) folded: [&'a str; 6],
+    /// The six fields lower-cased (Unicode, char by char), each followed by [`FIELD_SEP`]: one
+    /// case-sensitive search over lower-case entries covers them all.
+    pub(crate) words: &'a [u8],
+    /// Where each field's text ends in `words` (the offset of its separator).
+    word_ends: [usize; 6],
     pub(crate) ip: Option<IpAddr>,
     /// Trimmed, lower-cased e-mail.
     pub(crate) email: &'a str,
@@ -54,14 +66,20 @@ pub(crate) struct View<'a> {
 /// Which parts of the view the configured rules use.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Needs {
-    pub(crate) folded: bool,
+    pub(crate) words: bool,
     pub(crate) email: bool,
     pub(crate) hosts: bool,
     pub(crate) links: bool,
 }
 
 impl<'a> View<'a> {
-    pub(crate) fn new(c: &'a Comment, s: &'a mut Scratch, needs: Needs) -> View<'a> {
+    /// `ip` is `user_ip`, parsed once by the caller.
+    pub(crate) fn new(
+        c: &'a Comment,
+        ip: Option<IpAddr>,
+        s: &'a mut Scratch,
+        needs: Needs,
+    ) -> View<'a> {
         let fields = [
             c.comment_author.as_deref().unwrap_or(""),
             c.comment_author_email.as_deref().unwrap_or(""),
@@ -70,13 +88,13 @@ impl<'a> View<'a> {
             c.user_ip.as_deref().unwrap_or(""),
             c.user_agent.as_deref().unwrap_or(""),
         ];
-        let mut ascii = [true; 6];
-        if needs.folded {
+        let mut word_ends = [0; 6];
+        s.words.clear();
+        if needs.words {
             for (i, f) in fields.iter().enumerate() {
-                if !f.is_ascii() {
-                    ascii[i] = false;
-                    lower_into(f, &mut s.lower[i]);
-                }
+                lower_append(f, &mut s.words);
+                word_ends[i] = s.words.len();
+                s.words.push(FIELD_SEP);
             }
         }
         if needs.email {
@@ -88,7 +106,7 @@ impl<'a> View<'a> {
         if needs.hosts {
             let url = fields[2].trim();
             if !url.is_empty() {
-                let after = match memmem::find(url.as_bytes(), b"://") {
+                let after = match SCHEME_END.find(url.as_bytes()) {
                     Some(i) => &url[i + 3..],
                     None => url,
                 };
@@ -99,21 +117,21 @@ impl<'a> View<'a> {
             links = scan_links(fields[3], needs.hosts, s);
         }
         let s: &'a Scratch = s;
-        let mut folded = fields;
-        for i in 0..6 {
-            if !ascii[i] {
-                folded[i] = &s.lower[i];
-            }
-        }
         View {
             fields,
-            folded,
-            ip: fields[4].trim().parse::<IpAddr>().ok(),
+            words: &s.words,
+            word_ends,
+            ip,
             email: &s.email,
             hosts: &s.hosts,
             host_spans: &s.host_spans,
             links,
         }
+    }
+
+    /// The field (index into [`FIELD_NAMES`]) that holds offset `at` of [`View::words`].
+    pub(crate) fn word_field(&self, at: usize) -> usize {
+        self.word_ends.iter().position(|&end| at < end).unwrap_or(5)
     }
 
     /// Lower-cased hosts of the author URL and the content's links.
@@ -122,17 +140,50 @@ impl<'a> View<'a> {
     }
 }
 
+/// The last `c` (ASCII) in `s`: a byte loop, cheaper than `str::rfind` on short host names.
+pub(crate) fn rfind_byte(s: &str, c: u8) -> Option<usize> {
+    s.bytes().rposition(|b| b == c)
+}
+
+/// The first `c` (ASCII) in `s`, as [`rfind_byte`].
+pub(crate) fn find_byte(s: &str, c: u8) -> Option<usize> {
+    s.bytes().position(|b| b == c)
+}
+
+/// `s` without trailing `c` (ASCII).
+pub(crate) fn trim_end_byte(s: &str, c: u8) -> &str {
+    let n = s.bytes().rposition(|b| b != c).map_or(0, |i| i + 1);
+    &s[..n]
+}
+
+/// The end of the ASCII run starting at `i`: eight bytes at a time.
+fn ascii_run(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        if u64::from_le_bytes(w.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] < 0x80 {
+        i += 1;
+    }
+    i
+}
+
 /// Unicode lower case into a reused buffer: ASCII runs are copied and folded in bulk, only the
 /// non-ASCII characters go through Unicode's tables.
 pub(crate) fn lower_into(s: &str, out: &mut String) {
     out.clear();
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_lowercase();
+        return;
+    }
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let start = i;
-        while i < b.len() && b[i] < 0x80 {
-            i += 1;
-        }
+        i = ascii_run(b, i);
         if i > start {
             let a = out.len();
             out.push_str(&s[start..i]);
@@ -140,6 +191,36 @@ pub(crate) fn lower_into(s: &str, out: &mut String) {
         }
         if let Some(ch) = s[i..].chars().next() {
             out.extend(ch.to_lowercase());
+            i += ch.len_utf8();
+        }
+    }
+}
+
+/// Appends the Unicode lower case of `s` (char by char, as `char::to_lowercase`) to `out`:
+/// ASCII runs are copied and folded in bulk, only non-ASCII characters go through Unicode's
+/// tables. Appends whole UTF-8 sequences only.
+pub(crate) fn lower_append(s: &str, out: &mut Vec<u8>) {
+    let b = s.as_bytes();
+    if b.is_ascii() {
+        let a = out.len();
+        out.extend_from_slice(b);
+        out[a..].make_ascii_lowercase();
+        return;
+    }
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    while i < b.len() {
+        let start = i;
+        i = ascii_run(b, i);
+        if i > start {
+            let a = out.len();
+            out.extend_from_slice(&b[start..i]);
+            out[a..].make_ascii_lowercase();
+        }
+        if let Some(ch) = s[i..].chars().next() {
+            for lc in ch.to_lowercase() {
+                out.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+            }
             i += ch.len_utf8();
         }
     }
@@ -165,7 +246,7 @@ fn scan_links(content: &str, want_hosts: bool, s: &mut Scratch) -> u32 {
         }
     }
     // URLs: every `://` preceded by http or https.
-    for i in memmem::find_iter(b, b"://") {
+    for i in SCHEME_END.find_iter(b) {
         let start = if i >= 5 && b[i - 5..i].eq_ignore_ascii_case(b"https") {
             i - 5
         } else if i >= 4 && b[i - 4..i].eq_ignore_ascii_case(b"http") {
@@ -201,24 +282,17 @@ fn find_close_anchor(b: &[u8], from: usize) -> usize {
 
 /// Appends the lower-cased host at the start of `rest` (the text after `scheme://`).
 fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
-    let end = rest
-        .find(|c: char| {
-            matches!(
-                c,
-                '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '(' | ')' | '\\' | ','
-            ) || c.is_whitespace()
-        })
-        .unwrap_or(rest.len());
+    let end = host_end(rest);
     let mut host = &rest[..end];
-    if let Some(at) = host.rfind('@') {
+    if let Some(at) = rfind_byte(host, b'@') {
         host = &host[at + 1..];
     }
     if let Some(v6) = host.strip_prefix('[') {
         host = v6.split(']').next().unwrap_or("");
-    } else if let Some(colon) = host.rfind(':') {
+    } else if let Some(colon) = rfind_byte(host, b':') {
         host = &host[..colon];
     }
-    let host = host.trim_end_matches('.');
+    let host = trim_end_byte(host, b'.');
     if host.is_empty() || host.len() > 253 {
         return;
     }
@@ -232,12 +306,55 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
     spans.push((a, hosts.len()));
 }
 
+/// The end of the host part at the start of `rest`: the first delimiter (`/ ? # " ' < > ( ) \\ ,`)
+/// or whitespace (`char::is_whitespace`), scanning bytes and decoding only non-ASCII characters.
+fn host_end(rest: &str) -> usize {
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if matches!(
+                c,
+                b'/' | b'?'
+                    | b'#'
+                    | b'"'
+                    | b'\''
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b'\\'
+                    | b','
+                    | b' '
+                    | b'\t'..=b'\r'
+            ) {
+                return i;
+            }
+            i += 1;
+        } else {
+            let ch = rest[i..].chars().next().expect("i is on a char boundary");
+            if ch.is_whitespace() {
+                return i;
+            }
+            i += ch.len_utf8();
+        }
+    }
+    b.len()
+}
+
 /// Folds content for the duplicate rule (lower case, whitespace runs as one space, trimmed) into
 /// `out`; returns its length in characters. ASCII bytes take a fast path; only non-ASCII
 /// characters are decoded.
 pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
     out.clear();
     let b = s.as_bytes();
+    if is_plain_ascii(b) {
+        // Nothing to collapse or trim: only ASCII case to fold, in bulk.
+        out.extend_from_slice(b);
+        out.make_ascii_lowercase();
+        return b.len();
+    }
     let mut chars = 0;
     let mut gap = false;
     let mut i = 0;
@@ -283,6 +400,31 @@ pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
         }
     }
     chars
+}
+
+/// Whether `b` is ASCII with single spaces as its only whitespace (as `u8::is_ascii_whitespace`
+/// sees it) and none at either end: what most comments are, and folded by case alone. Branch-free
+/// over the whole text so that the compiler vectorizes it.
+fn is_plain_ascii(b: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return true;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
+    }
+    let mut bad = 0u8;
+    for &c in b {
+        // Non-ASCII, or \t \n \x0C \r.
+        bad |= (c >= 0x80) as u8
+            | (c == b'\t') as u8
+            | (c == b'\n') as u8
+            | (c == 0x0C) as u8
+            | (c == b'\r') as u8;
+    }
+    for (&x, &y) in b.iter().zip(&b[1..]) {
+        bad |= (x == b' ') as u8 & (y == b' ') as u8;
+    }
+    bad == 0
 }
 
 /// A seeded 64-bit hash, eight bytes at a time. Not cryptographic: a collision only holds one
@@ -354,6 +496,34 @@ mod tests {
         fold_content("äbc déf", &mut b);
         assert_eq!(a, b);
         assert_eq!(hash64(1, &a), hash64(1, &b));
+        // The plain-ASCII shortcut and the general path agree.
+        for t in [
+            "Plain Words here",
+            " lead",
+            "trail ",
+            "two  spaces",
+            "tab\there",
+            "x\x0By",
+            "é A",
+        ] {
+            let mut fast = Vec::new();
+            let n = fold_content(t, &mut fast);
+            let mut slow = Vec::new();
+            let mut chars = 0;
+            for (i, w) in t
+                .split(|c: char| c.is_whitespace() && c != '\x0B')
+                .filter(|w| !w.is_empty())
+                .enumerate()
+            {
+                if i > 0 {
+                    slow.push(b' ');
+                    chars += 1;
+                }
+                slow.extend_from_slice(w.to_lowercase().as_bytes());
+                chars += w.to_lowercase().chars().count();
+            }
+            assert_eq!((fast, n), (slow, chars), "{t:?}");
+        }
         let mut l = String::new();
         lower_into("ÀB c ÉCOLE İx", &mut l);
         assert_eq!(l, "àb c école i\u{307}x");

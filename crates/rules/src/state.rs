@@ -9,9 +9,10 @@
 //! towards letting comments pass. Memory stays fixed and no operation is worse than O(1)
 //! amortized (rotation swaps two maps and clears one, reusing its allocation).
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
+
+use foldhash::HashMap;
 
 pub(crate) struct TwoGen<K, V> {
     cur: HashMap<K, V>,
@@ -22,8 +23,8 @@ pub(crate) struct TwoGen<K, V> {
 impl<K: Hash + Eq + Copy, V> TwoGen<K, V> {
     pub(crate) fn new(capacity: usize) -> TwoGen<K, V> {
         TwoGen {
-            cur: HashMap::new(),
-            old: HashMap::new(),
+            cur: HashMap::default(),
+            old: HashMap::default(),
             half: (capacity / 2).max(1),
         }
     }

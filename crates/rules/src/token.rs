@@ -210,17 +210,23 @@ impl FormTokens {
         if token.is_empty() {
             return Err(TokenError::Missing);
         }
-        let mut parts = token.split('.');
-        let (Some("v1"), Some(post_hex), Some(issued), Some(nonce_hex), Some(tag_hex), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        // `v1.<post>.<issued>.<nonce>.<tag>`: exactly four dots.
+        let mut dots = [0usize; 4];
+        let mut n = 0;
+        for i in memchr::memchr_iter(b'.', token.as_bytes()) {
+            if n == dots.len() {
+                return Err(TokenError::Forged);
+            }
+            dots[n] = i;
+            n += 1;
+        }
+        if n != dots.len() || &token[..dots[0]] != "v1" {
             return Err(TokenError::Forged);
-        };
+        }
+        let post_hex = &token[dots[0] + 1..dots[1]];
+        let issued = &token[dots[1] + 1..dots[2]];
+        let nonce_hex = &token[dots[2] + 1..dots[3]];
+        let tag_hex = &token[dots[3] + 1..];
         let mut post = [0u8; MAX_POST_ID];
         let post = decode_hex(post_hex, &mut post).ok_or(TokenError::Forged)?;
         let issued = parse_time(issued).ok_or(TokenError::Forged)?;
@@ -287,24 +293,40 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// Hex digit values; 0xFF for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Decodes lower- or upper-case hex into `buf`; `None` when odd, too long or not hex.
 fn decode_hex<'a>(s: &str, buf: &'a mut [u8]) -> Option<&'a [u8]> {
     let s = s.as_bytes();
     if !s.len().is_multiple_of(2) || s.len() / 2 > buf.len() {
         return None;
     }
-    fn nib(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
+    // Any non-hex byte sets a high bit; checked once at the end.
+    let mut bad = 0u8;
+    for (out, pair) in buf.iter_mut().zip(s.chunks_exact(2)) {
+        let (hi, lo) = (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        );
+        bad |= hi | lo;
+        *out = hi << 4 | (lo & 15);
     }
-    for (i, pair) in s.chunks_exact(2).enumerate() {
-        buf[i] = nib(pair[0])? << 4 | nib(pair[1])?;
-    }
-    Some(&buf[..s.len() / 2])
+    (bad & 0xF0 == 0).then_some(&buf[..s.len() / 2])
 }
 
 /// Unsigned decimal, at most 18 digits (no overflow, no sign, no spaces).

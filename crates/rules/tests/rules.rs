@@ -229,6 +229,27 @@ fn disallowed_words_match_every_field_case_insensitively() {
 }
 
 #[test]
+fn word_matches_never_span_two_fields() {
+    let r = rules("[disallowed]\nwords = [\"casino\", \"ÉCOLE\"]\n");
+    // "cas" ends the author and "ino" starts the e-mail: no match.
+    let c = comment(
+        r#"{"comment_author":"Las Cas","comment_author_email":"ino@example.org","comment_content":"hi"}"#,
+    );
+    assert_eq!(verdict(&r, &c, NOW), None);
+    // Non-ASCII text before the match shifts the lower-cased offsets: the field is still named.
+    let c = comment(
+        r#"{"comment_author":"ÀÉÎÕÜ","comment_content":"Ünïcödé","user_agent":"École Bot"}"#,
+    );
+    assert_eq!(detail(&r, &c, NOW), r#"word "ÉCOLE" in user_agent"#);
+    // The leftmost match in the earliest field is named.
+    let r = rules("[disallowed]\nwords = [\"sino\", \"casino\"]\n");
+    assert_eq!(
+        detail(&r, &text("a casino here"), NOW),
+        r#"word "casino" in comment_content"#
+    );
+}
+
+#[test]
 fn moderation_keys_hold() {
     let r = rules("[moderation]\nwords = [\"crypto\"]\nips = [\"198.51.100.0/24\"]\n");
     assert_eq!(
