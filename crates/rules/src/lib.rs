@@ -100,8 +100,9 @@ pub use token::{
 };
 
 use lists::KeyList;
-use scan::{fold_content, hash64, lower_into, Needs, View};
+use scan::{content_key, lower_into, Needs, View};
 use state::{Duplicates, Floods, Nonces};
+use words::{Known, PairMatcher};
 
 /// What a check needs besides the comment: the time and the approved-author history.
 #[derive(Clone, Copy)]
@@ -169,6 +170,8 @@ pub struct Rules {
     types: Vec<(String, Action)>,
     disallowed: Option<(KeyList, Action)>,
     moderation: Option<(KeyList, Action)>,
+    /// Disallowed and moderation words in one search, when both lists are small.
+    word_pair: Option<PairMatcher>,
     links: Option<(u32, Action)>,
     duplicates: Option<DupRule>,
     flood: Option<FloodRule>,
@@ -267,6 +270,8 @@ struct Found {
     flood: Option<String>,
     duplicate: Option<String>,
     comment_type: Option<(Action, usize)>,
+    /// The disallowed and moderation word searches, when one shared search answered them.
+    words: (Known, Known),
 }
 
 impl Rules {
@@ -415,6 +420,10 @@ impl Rules {
             needs.email |= n.email;
             needs.hosts |= n.hosts;
         }
+        let word_pair = match (&disallowed, &moderation) {
+            (Some((d, _)), Some((m, _))) => d.pair(m),
+            _ => None,
+        };
         Ok(Rules {
             enabled: c.enabled,
             roles,
@@ -424,6 +433,7 @@ impl Rules {
             types,
             disallowed,
             moderation,
+            word_pair,
             links,
             duplicates,
             flood,
@@ -485,8 +495,14 @@ impl Rules {
                 None
             },
             comment_type: self.comment_type(c, s),
+            words: (None, None),
         };
         let view = View::new(c, ip, s, self.needs);
+        let words = match &self.word_pair {
+            Some(p) => p.find(view.words),
+            None => (None, None),
+        };
+        let found = Found { words, ..found };
         if let Some(h) = self.phase(true, c, &view, &found) {
             return RuleOutcome::Hit(h);
         }
@@ -539,12 +555,12 @@ impl Rules {
                     _ => None,
                 },
                 Slot::Disallowed | Slot::Moderation => {
-                    let (list, rule) = match slot {
-                        Slot::Disallowed => (&self.disallowed, RuleId::Disallowed),
-                        _ => (&self.moderation, RuleId::Moderation),
+                    let (list, rule, known) = match slot {
+                        Slot::Disallowed => (&self.disallowed, RuleId::Disallowed, f.words.0),
+                        _ => (&self.moderation, RuleId::Moderation, f.words.1),
                     };
                     match list {
-                        Some((l, a)) if here(*a) => l.find(v).map(|d| mk(*a, rule, d)),
+                        Some((l, a)) if here(*a) => l.find(v, known).map(|d| mk(*a, rule, d)),
                         _ => None,
                     }
                 }
@@ -617,11 +633,7 @@ impl Rules {
 
     fn record_duplicate(&self, c: &Comment, now: i64, s: &mut Scratch) -> Option<String> {
         let r = self.duplicates.as_ref()?;
-        let chars = fold_content(c.content(), &mut s.fold);
-        if chars < r.min_chars.max(1) {
-            return None;
-        }
-        let h = hash64(r.seed, &s.fold);
+        let h = content_key(r.seed, c.content(), r.min_chars.max(1), &mut s.fold)?;
         let since = lock(&r.state).record(h, now)?;
         Some(format!("same content seen {since} s ago"))
     }

@@ -11,7 +11,7 @@ use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 use crate::config::{KeysConfig, ListSource};
 use crate::error::{EntryAt, Result, RulesError};
 use crate::scan::{find_byte, rfind_byte, trim_end_byte, Needs, View, FIELD_NAMES};
-use crate::words::WordMatcher;
+use crate::words::{Known, PairMatcher, WordMatcher, SMALL};
 
 /// One list entry and where it came from.
 type Entry = (String, EntryAt);
@@ -53,6 +53,8 @@ pub(crate) fn load(list: &str, src: &ListSource) -> Result<Vec<Entry>> {
 /// A built key list.
 pub(crate) struct KeyList {
     words: Option<(WordMatcher, Vec<String>)>,
+    /// The lower-cased word entries, kept for a [`PairMatcher`] when the list is small.
+    small_words: Vec<String>,
     ips: IpTable,
     emails: EmailTable,
     hosts: HashMap<String, String>,
@@ -64,6 +66,7 @@ impl KeyList {
     pub(crate) fn build(name: &str, k: &KeysConfig) -> Result<KeyList> {
         let key = |list: &str| format!("rules.{name}.{list}");
         let words = load(&key("words"), &k.words)?;
+        let mut small_words = Vec::new();
         let words = if words.is_empty() {
             None
         } else {
@@ -72,6 +75,9 @@ impl KeyList {
             // prefilter (Teddy, up to 64 entries) instead of folding case per byte, and long
             // lists go through a q-gram filter (see `words.rs`).
             let pats: Vec<String> = words.iter().map(|(w, _)| w.to_lowercase()).collect();
+            if pats.len() <= SMALL {
+                small_words = pats.clone();
+            }
             let ac = WordMatcher::build(pats).map_err(|e| RulesError::ListTooLarge {
                 list: key("words"),
                 message: e.to_string(),
@@ -98,6 +104,7 @@ impl KeyList {
         };
         Ok(KeyList {
             words,
+            small_words,
             ips,
             emails,
             hosts,
@@ -125,12 +132,22 @@ impl KeyList {
             + self.regex.as_ref().map_or(0, |r| r.1.len())
     }
 
-    /// The first entry that matches, described for the moderator.
-    pub(crate) fn find(&self, v: &View<'_>) -> Option<String> {
+    /// One search over both lists' words, when both are small.
+    pub(crate) fn pair(&self, other: &KeyList) -> Option<PairMatcher> {
+        PairMatcher::build(&self.small_words, &other.small_words)
+    }
+
+    /// The first entry that matches, described for the moderator. `known` is the word search's
+    /// answer when a [`PairMatcher`] already gave it.
+    pub(crate) fn find(&self, v: &View<'_>, known: Known) -> Option<String> {
         if let Some((ac, entries)) = &self.words {
             // One search over all six fields; the leftmost match is in the first field that has
             // one (a match cannot span fields).
-            if let Some((start, i)) = ac.find(v.words) {
+            let found = match known {
+                Some(found) => found,
+                None => ac.find(v.words),
+            };
+            if let Some((start, i)) = found {
                 return Some(format!(
                     "word {:?} in {}",
                     entries[i],

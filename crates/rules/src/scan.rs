@@ -344,8 +344,10 @@ fn host_end(rest: &str) -> usize {
 }
 
 /// Folds content for the duplicate rule (lower case, whitespace runs as one space, trimmed) into
-/// `out`; returns its length in characters. ASCII bytes take a fast path; only non-ASCII
-/// characters are decoded.
+/// `out`; returns its length in characters. Plain ASCII text is copied and folded in bulk; otherwise
+/// ASCII bytes are folded one by one and only non-ASCII characters are decoded. (The duplicate
+/// rule calls [`content_key`], which hashes plain ASCII text without this copy.)
+#[cfg(test)]
 pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
     out.clear();
     let b = s.as_bytes();
@@ -355,32 +357,29 @@ pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
         out.make_ascii_lowercase();
         return b.len();
     }
-    let mut chars = 0;
+    fold_general(s, out)
+}
+
+/// [`fold_content`] of text that is not plain ASCII, into the empty `out`.
+fn fold_general(s: &str, out: &mut Vec<u8>) -> usize {
+    let b = s.as_bytes();
+    out.reserve(b.len());
     let mut gap = false;
     let mut i = 0;
     let mut buf = [0u8; 4];
     while i < b.len() {
         let c = b[i];
         if c < 0x80 {
+            i += 1;
             if c.is_ascii_whitespace() {
-                i += 1;
                 gap = !out.is_empty();
                 continue;
             }
-            // A run of printable ASCII: copied and folded in bulk.
-            let start = i;
-            while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_whitespace() {
-                i += 1;
-            }
             if gap {
                 out.push(b' ');
-                chars += 1;
                 gap = false;
             }
-            let a = out.len();
-            out.extend_from_slice(&b[start..i]);
-            out[a..].make_ascii_lowercase();
-            chars += i - start;
+            out.push(c.to_ascii_lowercase());
             continue;
         }
         let ch = s[i..].chars().next().expect("i is on a char boundary");
@@ -391,15 +390,14 @@ pub(crate) fn fold_content(s: &str, out: &mut Vec<u8>) -> usize {
         }
         if gap {
             out.push(b' ');
-            chars += 1;
             gap = false;
         }
         for lc in ch.to_lowercase() {
             out.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
-            chars += 1;
         }
     }
-    chars
+    // Characters: every byte but UTF-8 continuation bytes.
+    out.iter().filter(|&&c| (c as i8) >= -0x40).count()
 }
 
 /// Whether `b` is ASCII with single spaces as its only whitespace (as `u8::is_ascii_whitespace`
@@ -427,19 +425,61 @@ fn is_plain_ascii(b: &[u8]) -> bool {
     bad == 0
 }
 
+/// The duplicate rule's key for `content`: the [`hash64`] of its folded text (`fold_content`:
+/// lower case, whitespace runs as one space, trimmed), or `None` when
+/// the folded text has fewer than `min_chars` characters. Plain ASCII text (most comments) is
+/// hashed as it is lower-cased, eight bytes at a time, without being copied; other text is folded
+/// into `buf` first. Both give the same hash for the same folded text.
+pub(crate) fn content_key(
+    seed: u64,
+    content: &str,
+    min_chars: usize,
+    buf: &mut Vec<u8>,
+) -> Option<u64> {
+    let b = content.as_bytes();
+    if is_plain_ascii(b) {
+        return (b.len() >= min_chars).then(|| hash64_ascii_lower(seed, b));
+    }
+    buf.clear();
+    let chars = fold_general(content, buf);
+    (chars >= min_chars).then(|| hash64(seed, buf))
+}
+
+/// ASCII upper-case letters in `w` (eight ASCII bytes) turned lower case, all at once.
+fn ascii_lower8(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Per byte b < 0x80, no carries: b + 0x3F has its top bit set from 'A' up, b + 0x25 from
+    // 'Z' + 1 up.
+    let upper = (w.wrapping_add(0x3F * ONES) & !w.wrapping_add(0x25 * ONES)) & (0x80 * ONES);
+    w | (upper >> 2)
+}
+
+/// [`hash64`] of the ASCII lower case of `bytes`, which must be ASCII.
+fn hash64_ascii_lower(seed: u64, bytes: &[u8]) -> u64 {
+    debug_assert!(bytes.is_ascii());
+    hash64_with(seed, bytes, ascii_lower8)
+}
+
 /// A seeded 64-bit hash, eight bytes at a time. Not cryptographic: a collision only holds one
 /// comment, and the per-process seed keeps collisions from being prepared offline.
 pub(crate) fn hash64(seed: u64, bytes: &[u8]) -> u64 {
+    hash64_with(seed, bytes, |w| w)
+}
+
+/// [`hash64`] of the bytes after `map` on each little-endian 8-byte word (the last one
+/// zero-padded; `map` must keep zero bytes zero).
+#[inline(always)]
+fn hash64_with(seed: u64, bytes: &[u8], map: impl Fn(u64) -> u64) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        let w = map(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         h = (h ^ w).wrapping_mul(K).rotate_left(29);
     }
     let mut tail = [0u8; 8];
     tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h = (h ^ map(u64::from_le_bytes(tail))).wrapping_mul(K);
     // murmur3's finalizer.
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -528,6 +568,38 @@ mod tests {
         lower_into("ÀB c ÉCOLE İx", &mut l);
         assert_eq!(l, "àb c école i\u{307}x");
         assert_ne!(hash64(1, b"abc"), hash64(1, b"abd"));
+        // The copy-free key of plain ASCII text is the hash of its folded copy.
+        let all: Vec<u8> = (1..0x80u8).collect();
+        let all = String::from_utf8(all).unwrap();
+        for t in [
+            "Hello World",
+            "AZaz@[`{ 09",
+            "x",
+            "",
+            "Twelve BYTES!",
+            "MiXeD CaSe TeXt Of Some Length, With Punctuation.",
+            all.as_str(),
+        ] {
+            let mut folded = Vec::new();
+            let n = fold_content(t, &mut folded);
+            let mut buf = Vec::new();
+            assert_eq!(
+                content_key(7, t, 0, &mut buf),
+                Some(hash64(7, &folded)),
+                "{t:?}"
+            );
+            assert_eq!(content_key(7, t, n + 1, &mut buf), None, "{t:?}");
+        }
+        for t in ["  Hello\n\tWORLD ", "ÄBC  déf"] {
+            let mut folded = Vec::new();
+            fold_content(t, &mut folded);
+            let mut buf = Vec::new();
+            assert_eq!(content_key(7, t, 1, &mut buf), Some(hash64(7, &folded)));
+        }
+        assert_eq!(
+            content_key(7, "  Hello\n\tWORLD ", 1, &mut Vec::new()),
+            content_key(7, "hello world", 1, &mut Vec::new())
+        );
         assert_ne!(hash64(1, b"abc"), hash64(2, b"abc"));
     }
 }

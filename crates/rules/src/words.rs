@@ -9,7 +9,7 @@ use foldhash::HashMap;
 
 /// Lists up to this many entries use Aho-Corasick alone: its Teddy prefilter (SIMD) handles up to
 /// 64 patterns.
-const SMALL: usize = 64;
+pub(crate) const SMALL: usize = 64;
 /// Shortest q-grams: entries at least this long are found through the filter. The q-gram length
 /// grows up to 8 bytes while at most [`SMALL`] entries are shorter (longer grams pass fewer
 /// windows of ordinary text).
@@ -41,6 +41,50 @@ impl WordMatcher {
     }
 }
 
+/// The word lists of two key lists searched together, when both are small: one Aho-Corasick
+/// (Teddy) pass over the text instead of two. Entries `..split` are the first list's, the rest the
+/// second's.
+pub(crate) struct PairMatcher {
+    ac: AhoCorasick,
+    split: usize,
+}
+
+/// A word list's first match, if the shared search could tell it: `Some(found)` is the list's own
+/// leftmost-first match (`None` if it has none), `None` means the list must search itself.
+pub(crate) type Known = Option<Option<(usize, usize)>>;
+
+impl PairMatcher {
+    /// Both lists' lower-cased entries, when together they fit one [`SMALL`] automaton.
+    pub(crate) fn build(first: &[String], second: &[String]) -> Option<PairMatcher> {
+        if first.is_empty() || second.is_empty() || first.len() + second.len() > SMALL {
+            return None;
+        }
+        let ac = leftmost_first(first.iter().chain(second)).ok()?;
+        Some(PairMatcher {
+            ac,
+            split: first.len(),
+        })
+    }
+
+    /// What one search tells about each list. The combined leftmost-first match is the leftmost
+    /// match of either list, the first list's entries winning ties, so it is also the leftmost-first
+    /// match of its own list. No match at all answers both; a match of one list leaves the other
+    /// to search itself (rare: only comments that match an entry).
+    pub(crate) fn find(&self, hay: &[u8]) -> (Known, Known) {
+        match self.ac.find(hay) {
+            None => (Some(None), Some(None)),
+            Some(m) => {
+                let (at, id) = (m.start(), m.pattern().as_usize());
+                if id < self.split {
+                    (Some(Some((at, id))), None)
+                } else {
+                    (None, Some(Some((at, id - self.split))))
+                }
+            }
+        }
+    }
+}
+
 fn leftmost_first<'a>(pats: impl Iterator<Item = &'a String>) -> Result<AhoCorasick, BuildError> {
     AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostFirst)
@@ -48,16 +92,15 @@ fn leftmost_first<'a>(pats: impl Iterator<Item = &'a String>) -> Result<AhoCoras
 }
 
 /// Entries of `q` bytes or more are found by hashing every `q`-byte window of the text into
-/// a Bloom filter of their prefixes (two of 16 bits per entry, so it stays in L2 cache: 256 KiB
-/// for 100,000 entries; about 1% of windows pass) and verifying those through a map from prefix
-/// to entries. Shorter entries go to a small Aho-Corasick automaton. Memory is about 30 bytes per entry plus the entries.
+/// a blocked Bloom filter of their prefixes (about 16 bits per entry, so it stays in L2 cache:
+/// 256 KiB for 100,000 entries; two bits per entry, both in one 64-bit word, so a window costs one
+/// multiply, one load and one test; about 2% of windows pass) and verifying those through a map
+/// from prefix to entries. Shorter entries go to a small Aho-Corasick automaton. Memory is about 30 bytes per entry plus the entries.
 pub(crate) struct Grams {
     /// The q-gram length, 4 to 8 bytes.
     q: usize,
     /// Keeps the first `q` bytes of a little-endian 8-byte load.
     mask: u64,
-    /// `64 - log2(bits)`: the hash's top bits index the bitset.
-    shift: u32,
     bits: Vec<u64>,
     /// Prefix → range of `ids` (entries with that prefix, in list order).
     heads: HashMap<u64, (u32, u32)>,
@@ -101,14 +144,13 @@ impl Grams {
             let ac = leftmost_first(short_ids.iter().map(|&i| &pats[i as usize]))?;
             Some((ac, short_ids))
         };
-        // About 16 bits per entry, two set per entry (1% false positives per window), 4 KiB to
-        // 256 KiB.
+        // About 16 to 32 bits per entry, two set per entry in one 64-bit word (1-2% false
+        // positives per window), 4 KiB to 256 KiB.
         let log2 = (long.len().max(1) * 16)
             .next_power_of_two()
             .trailing_zeros()
             .clamp(15, 21);
         let mut bits = vec![0u64; (1usize << log2) / 64];
-        let shift = 64 - log2;
         long.sort_unstable();
         let mut heads = HashMap::default();
         let mut ids = Vec::with_capacity(long.len());
@@ -121,15 +163,12 @@ impl Grams {
                 i += 1;
             }
             heads.insert(head, (start, ids.len() as u32));
-            for k in [K1, K2] {
-                let h = hash(head, k, shift);
-                bits[h >> 6] |= 1 << (h & 63);
-            }
+            let (w, m) = probe(head, bits.len());
+            bits[w] |= m;
         }
         Ok(Grams {
             q,
             mask,
-            shift,
             bits,
             heads,
             ids,
@@ -150,22 +189,19 @@ impl Grams {
             .min((hay.len() + 1).saturating_sub(self.q));
         // Whole 8-byte loads up to `main`, a zero-padded copy for the last few windows.
         let main = end.min(hay.len().saturating_sub(7));
-        let (bits, mask, shift) = (&self.bits[..], self.mask, self.shift);
-        if main > 0 {
-            for (p, w) in hay[..main + 7].windows(8).enumerate() {
-                let head = u64::from_le_bytes(w.try_into().expect("8 bytes")) & mask;
-                let h = hash(head, K1, shift);
-                if bits[h >> 6] & (1 << (h & 63)) != 0 {
-                    if let Some(hit) = self.confirm(hay, p, head, short) {
-                        return Some(hit);
-                    }
-                }
+        let (bits, mask) = (&self.bits[..], self.mask);
+        let mut from = 0;
+        while let Some(p) = self.scan(hay, from, main) {
+            let head = load8(&hay[p..]) & mask;
+            if let Some(hit) = self.confirm(hay, p, head, short) {
+                return Some(hit);
             }
+            from = p + 1;
         }
         for p in main..end {
             let head = load8(&hay[p..]) & mask;
-            let h = hash(head, K1, shift);
-            if bits[h >> 6] & (1 << (h & 63)) != 0 {
+            let (i, m) = probe(head, bits.len());
+            if bits[i] & m == m {
                 if let Some(hit) = self.confirm(hay, p, head, short) {
                     return Some(hit);
                 }
@@ -174,8 +210,27 @@ impl Grams {
         short
     }
 
-    /// A window whose first filter bit is set: the second bit, then the entries with that prefix;
-    /// the match to report if one is at `p`. Out of line: the scan loop keeps its registers.
+    /// The first window starting in `from..to` (each with 8 bytes of text) whose prefix passes the
+    /// filter. Out of line, so that the loop keeps everything in registers (about 12 instructions
+    /// a byte).
+    #[inline(never)]
+    fn scan(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        if from >= to {
+            return None;
+        }
+        let (bits, mask) = (&self.bits[..], self.mask);
+        for (p, w) in hay[from..to + 7].windows(8).enumerate() {
+            let head = u64::from_le_bytes(w.try_into().expect("8 bytes")) & mask;
+            let (i, m) = probe(head, bits.len());
+            if bits[i] & m == m {
+                return Some(from + p);
+            }
+        }
+        None
+    }
+
+    /// A window that passed the filter: the entries with that prefix; the match to report if one
+    /// is at `p`. Out of line: the scan loop keeps its registers.
     #[inline(never)]
     fn confirm(
         &self,
@@ -184,10 +239,6 @@ impl Grams {
         head: u64,
         short: Option<(usize, usize)>,
     ) -> Option<(usize, usize)> {
-        let h = hash(head, K2, self.shift);
-        if self.bits[h >> 6] & (1 << (h & 63)) == 0 {
-            return None;
-        }
         let id = self.verify(hay, p, head)?;
         Some(match short {
             Some((s, sid)) if s == p && sid < id => (s, sid),
@@ -216,14 +267,18 @@ impl Grams {
     }
 }
 
-const K1: u64 = 0x9E37_79B9_7F4A_7C15;
-const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// A bit index below `1 << (64 - shift)`.
-fn hash(head: u64, k: u64, shift: u32) -> usize {
-    // Fold the high half in first: a q-gram's bytes are in the low `q` bytes.
-    let h = (head ^ (head >> 29)).wrapping_mul(k);
-    (h >> shift) as usize
+/// The filter word of a prefix (below `words`, a power of two up to 2^15) and its two bits in
+/// that word.
+#[inline(always)]
+fn probe(head: u64, words: usize) -> (usize, u64) {
+    // Multiply-shift: the product's top 15 bits pick the word (masked to the filter's size), the
+    // 12 below them the two bits. A q-gram's bytes are in the low `q` bytes, and every bit of the
+    // product from bit 37 up depends on at least its first 37 bits.
+    let h = head.wrapping_mul(K);
+    let m = (1u64 << ((h >> 37) & 63)) | (1u64 << ((h >> 43) & 63));
+    ((h >> 49) as usize & (words - 1), m)
 }
 
 #[cfg(test)]
