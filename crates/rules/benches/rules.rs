@@ -4,7 +4,7 @@
 //! Each iteration checks one comment of a fixed corpus with a fresh form token (issued in the
 //! untimed setup), one hour after the previous comment so duplicates and floods never fire; the
 //! answer is asserted inside the loop. The fixtures are in `common/mod.rs`, shared with
-//! `examples/hot_path.rs`, which runs the same cases as a plain loop for callgrind's instruction
+//! `examples/rules_hot_path.rs`, which runs the same cases as a plain loop for callgrind's instruction
 //! counts (the figures in the crate's README).
 
 use std::hint::black_box;

@@ -1,4 +1,4 @@
-//! The bench's fixtures, shared by `benches/rules.rs` (criterion) and `examples/hot_path.rs`
+//! The bench's fixtures, shared by `benches/rules.rs` (criterion) and `examples/rules_hot_path.rs`
 //! (callgrind): every rule on, key lists of `n` entries, a corpus of ordinary comments.
 #![allow(dead_code)]
 

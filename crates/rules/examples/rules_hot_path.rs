@@ -2,9 +2,9 @@
 //! depend on what else the machine is doing:
 //!
 //! ```text
-//! cargo build --release -p ferret-rules --example hot_path
+//! cargo build --release -p ferret-rules --example rules_hot_path
 //! valgrind --tool=callgrind --callgrind-out-file=cg.rules.%p \
-//!   target/release/examples/hot_path all_rules_pass small 20000
+//!   target/release/examples/rules_hot_path all_rules_pass small 20000
 //! callgrind_annotate --inclusive=yes cg.rules.<pid> | grep 'Rules::check '
 //! ```
 //!
@@ -25,7 +25,7 @@ mod common;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, case, lists, n] = args.as_slice() else {
-        eprintln!("usage: hot_path all_rules_pass|disallowed_ip_hit|all_but_token_pass|regex small|100k N");
+        eprintln!("usage: rules_hot_path all_rules_pass|disallowed_ip_hit|all_but_token_pass|regex small|100k N");
         std::process::exit(2);
     };
     let n: usize = n.parse().expect("N is a number");
