@@ -454,27 +454,9 @@ impl Ferret {
     /// Confident comments return at once (no I/O on this task; history is written in the
     /// background). Unsure ones are escalated to Akismet when the budget allows, else held.
     pub async fn check_as(&self, comment: &Comment, comment_id: Option<&str>) -> Result<Decision> {
-        let now_ms = self.inner.clock.now_ms();
-        let id = self.next_id();
-        let (p, v, enc) = match self.rules_first(id, comment_id, comment, now_ms) {
-            Ok(d) => return Ok(d),
-            Err(scored) => scored,
-        };
-        match (v, enc) {
-            (ferret_bayes::Verdict::Unsure, Some(enc)) => {
-                self.escalate(
-                    Unsure {
-                        id,
-                        comment_id,
-                        comment,
-                        p,
-                        enc,
-                    },
-                    now_ms,
-                )
-                .await
-            }
-            (v, _) => Ok(self.confident(id, comment_id, comment, p, v, now_ms)),
+        match self.decide_locally_or_escalate(comment, comment_id) {
+            Ok(d) => Ok(d),
+            Err((unsure, now_ms)) => self.escalate(unsure, now_ms).await,
         }
     }
 
@@ -490,14 +472,27 @@ impl Ferret {
         comment: &Comment,
         comment_id: Option<&str>,
     ) -> Result<Decision> {
+        match self.decide_locally_or_escalate(comment, comment_id) {
+            Ok(d) => Ok(d),
+            Err((unsure, now_ms)) => self.runtime()?.block_on(self.escalate(unsure, now_ms)),
+        }
+    }
+
+    /// The local part of a check: the rules, then the model. Returns the decision, or the unsure
+    /// comment to escalate and the time it was checked (ms).
+    fn decide_locally_or_escalate<'a>(
+        &self,
+        comment: &'a Comment,
+        comment_id: Option<&'a str>,
+    ) -> std::result::Result<Decision, (Unsure<'a>, i64)> {
         let now_ms = self.inner.clock.now_ms();
         let id = self.next_id();
         let (p, v, enc) = match self.rules_first(id, comment_id, comment, now_ms) {
-            Ok(d) => return Ok(d),
+            Ok(decided) => return Ok(decided),
             Err(scored) => scored,
         };
         match (v, enc) {
-            (ferret_bayes::Verdict::Unsure, Some(enc)) => self.runtime()?.block_on(self.escalate(
+            (ferret_bayes::Verdict::Unsure, Some(enc)) => Err((
                 Unsure {
                     id,
                     comment_id,

@@ -179,114 +179,116 @@ fn honeypot_filled_is_discarded() {
 /// match, whichever list matches first, with overlapping and shared entries.
 #[test]
 fn both_word_lists_report_their_own_first_match() {
-    let detail = |r: &Rules, t: &str| {
-        r.check(&text(t), &at(NOW))
-            .hit()
-            .map(|h| (h.action, h.rule, h.detail.clone()))
+    // Each text's hit (action, rule, detail) or none.
+    type Case<'a> = (&'a str, Option<(Action, RuleId, &'a str)>);
+    let expect = |r: &Rules, cases: &[Case<'_>]| {
+        for (t, want) in cases {
+            let got = r
+                .check(&text(t), &at(NOW))
+                .hit()
+                .map(|h| (h.action, h.rule, h.detail.clone()));
+            assert_eq!(
+                got.as_ref().map(|(a, r, d)| (*a, *r, d.as_str())),
+                *want,
+                "{t:?}"
+            );
+        }
     };
     // Disallowed blocks, moderation holds.
     let r = rules(
         "[disallowed]\nwords = [\"casino\", \"pills\"]\n[moderation]\nwords = [\"cas\", \"seo\", \"pills\"]\n",
     );
-    for (t, want) in [
-        // A moderation match first, a disallowed one later: still spam.
-        (
-            "seo tips and a casino",
-            Some((
-                Action::Spam,
-                RuleId::Disallowed,
-                r#"word "casino" in comment_content"#,
-            )),
-        ),
-        // The moderation entry is a prefix of the disallowed one at the same place.
-        (
-            "casino",
-            Some((
-                Action::Spam,
-                RuleId::Disallowed,
-                r#"word "casino" in comment_content"#,
-            )),
-        ),
-        (
-            "cash",
-            Some((
-                Action::Hold,
-                RuleId::Moderation,
-                r#"word "cas" in comment_content"#,
-            )),
-        ),
-        (
-            "seo",
-            Some((
-                Action::Hold,
-                RuleId::Moderation,
-                r#"word "seo" in comment_content"#,
-            )),
-        ),
-        (
-            "pills",
-            Some((
-                Action::Spam,
-                RuleId::Disallowed,
-                r#"word "pills" in comment_content"#,
-            )),
-        ),
-        ("nothing here", None),
-    ] {
-        let got = detail(&r, t);
-        assert_eq!(
-            got.as_ref().map(|(a, r, d)| (*a, *r, d.as_str())),
-            want,
-            "{t:?}"
-        );
-    }
+    expect(
+        &r,
+        &[
+            // A moderation match first, a disallowed one later: still spam.
+            (
+                "seo tips and a casino",
+                Some((
+                    Action::Spam,
+                    RuleId::Disallowed,
+                    r#"word "casino" in comment_content"#,
+                )),
+            ),
+            // The moderation entry is a prefix of the disallowed one at the same place.
+            (
+                "casino",
+                Some((
+                    Action::Spam,
+                    RuleId::Disallowed,
+                    r#"word "casino" in comment_content"#,
+                )),
+            ),
+            (
+                "cash",
+                Some((
+                    Action::Hold,
+                    RuleId::Moderation,
+                    r#"word "cas" in comment_content"#,
+                )),
+            ),
+            (
+                "seo",
+                Some((
+                    Action::Hold,
+                    RuleId::Moderation,
+                    r#"word "seo" in comment_content"#,
+                )),
+            ),
+            (
+                "pills",
+                Some((
+                    Action::Spam,
+                    RuleId::Disallowed,
+                    r#"word "pills" in comment_content"#,
+                )),
+            ),
+            ("nothing here", None),
+        ],
+    );
     // Both hold: moderation runs first in the hold phase and must find its own match even where
     // a disallowed entry matches first or at the same place.
     let r = rules(
         "[disallowed]\naction = \"hold\"\nwords = [\"cas\", \"pills\"]\n[moderation]\nwords = [\"casino\", \"pills\"]\n",
     );
-    for (t, want) in [
-        (
-            "casino",
-            Some((
-                Action::Hold,
-                RuleId::Moderation,
-                r#"word "casino" in comment_content"#,
-            )),
-        ),
-        (
-            "pills",
-            Some((
-                Action::Hold,
-                RuleId::Moderation,
-                r#"word "pills" in comment_content"#,
-            )),
-        ),
-        (
-            "cash and casino",
-            Some((
-                Action::Hold,
-                RuleId::Moderation,
-                r#"word "casino" in comment_content"#,
-            )),
-        ),
-        (
-            "cash",
-            Some((
-                Action::Hold,
-                RuleId::Disallowed,
-                r#"word "cas" in comment_content"#,
-            )),
-        ),
-        ("nothing here", None),
-    ] {
-        let got = detail(&r, t);
-        assert_eq!(
-            got.as_ref().map(|(a, r, d)| (*a, *r, d.as_str())),
-            want,
-            "{t:?}"
-        );
-    }
+    expect(
+        &r,
+        &[
+            (
+                "casino",
+                Some((
+                    Action::Hold,
+                    RuleId::Moderation,
+                    r#"word "casino" in comment_content"#,
+                )),
+            ),
+            (
+                "pills",
+                Some((
+                    Action::Hold,
+                    RuleId::Moderation,
+                    r#"word "pills" in comment_content"#,
+                )),
+            ),
+            (
+                "cash and casino",
+                Some((
+                    Action::Hold,
+                    RuleId::Moderation,
+                    r#"word "casino" in comment_content"#,
+                )),
+            ),
+            (
+                "cash",
+                Some((
+                    Action::Hold,
+                    RuleId::Disallowed,
+                    r#"word "cas" in comment_content"#,
+                )),
+            ),
+            ("nothing here", None),
+        ],
+    );
 }
 
 #[test]
