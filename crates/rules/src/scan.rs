@@ -51,10 +51,13 @@ pub(crate) struct View<'a> {
     /// The six searched fields as given.
     pub(crate) fields: [&'a str; 6],
     /// The six fields lower-cased (Unicode, char by char), each followed by [`FIELD_SEP`]: one
-    /// case-sensitive search over lower-case entries covers them all.
+    /// case-sensitive search over lower-case entries covers them all. When the content has a
+    /// `<`, its text without tags follows as a seventh part (WordPress matches keys against
+    /// `wp_strip_all_tags($comment)` too, so `ca<b></b>sino` is still `casino`).
     pub(crate) words: &'a [u8],
-    /// Where each field's text ends in `words` (the offset of its separator).
-    word_ends: [usize; 6],
+    /// Where each part's text ends in `words` (the offset of its separator); the seventh is the
+    /// stripped content, empty when the content has no tag.
+    word_ends: [usize; 7],
     pub(crate) ip: Option<IpAddr>,
     /// Trimmed, lower-cased e-mail.
     pub(crate) email: &'a str,
@@ -88,12 +91,18 @@ impl<'a> View<'a> {
             c.user_ip.as_deref().unwrap_or(""),
             c.user_agent.as_deref().unwrap_or(""),
         ];
-        let mut word_ends = [0; 6];
+        let mut word_ends = [0; 7];
         s.words.clear();
         if needs.words {
             for (i, f) in fields.iter().enumerate() {
                 lower_append(f, &mut s.words);
                 word_ends[i] = s.words.len();
+                s.words.push(FIELD_SEP);
+            }
+            word_ends[6] = word_ends[5];
+            if memchr::memchr(b'<', fields[3].as_bytes()).is_some() {
+                append_without_tags(fields[3], &mut s.words);
+                word_ends[6] = s.words.len();
                 s.words.push(FIELD_SEP);
             }
         }
@@ -129,9 +138,14 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The field (index into [`FIELD_NAMES`]) that holds offset `at` of [`View::words`].
+    /// The field (index into [`FIELD_NAMES`]) that holds offset `at` of [`View::words`]; the
+    /// stripped content counts as `comment_content`.
     pub(crate) fn word_field(&self, at: usize) -> usize {
-        self.word_ends.iter().position(|&end| at < end).unwrap_or(5)
+        match self.word_ends.iter().position(|&end| at < end) {
+            Some(6) => 3,
+            Some(i) => i,
+            None => 5,
+        }
     }
 
     /// Lower-cased hosts of the author URL and the content's links.
@@ -224,6 +238,50 @@ pub(crate) fn lower_append(s: &str, out: &mut Vec<u8>) {
             i += ch.len_utf8();
         }
     }
+}
+
+/// Appends `html` lower-cased without its tags, as `wp_strip_all_tags` leaves it: `<script>` and
+/// `<style>` elements go with their contents, every other tag and comment goes without a trace
+/// (no space), and an unclosed `<` drops the rest.
+fn append_without_tags(html: &str, out: &mut Vec<u8>) {
+    let b = html.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let Some(lt) = memchr::memchr(b'<', &b[i..]).map(|k| i + k) else {
+            lower_append(&html[i..], out);
+            return;
+        };
+        lower_append(&html[i..lt], out);
+        let rest = &b[lt + 1..];
+        let end = if rest.starts_with(b"!--") {
+            memmem::find(&rest[3..], b"-->").map(|k| lt + 1 + 3 + k + 3)
+        } else if let Some(name) = [&b"script"[..], b"style"]
+            .into_iter()
+            .find(|n| rest.len() > n.len() && rest[..n.len()].eq_ignore_ascii_case(n))
+            .filter(|n| matches!(rest[n.len()], b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/'))
+        {
+            closing_tag(b, lt + 1 + name.len(), name)
+        } else {
+            memchr::memchr(b'>', rest).map(|k| lt + 1 + k + 1)
+        };
+        match end {
+            Some(e) => i = e,
+            None => return,
+        }
+    }
+}
+
+/// The offset just past `</name…>` at or after `from` (ASCII case-insensitive), if any.
+fn closing_tag(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while let Some(k) = memmem::find(&b[i..], b"</") {
+        let at = i + k + 2;
+        if b.len() >= at + name.len() && b[at..at + name.len()].eq_ignore_ascii_case(name) {
+            return memchr::memchr(b'>', &b[at..]).map(|g| at + g + 1);
+        }
+        i = at;
+    }
+    None
 }
 
 /// Counts links as WordPress would hold them: each `<a …>` tag once, plus each bare http(s) URL

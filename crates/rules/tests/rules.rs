@@ -178,6 +178,40 @@ fn honeypot_filled_is_discarded() {
 /// Both word lists are searched in one pass when small: each list still reports its own first
 /// match, whichever list matches first, with overlapping and shared entries.
 #[test]
+fn words_also_match_the_content_without_tags_as_wordpress_does() {
+    // WordPress checks keys against wp_strip_all_tags($comment) as well as the raw content.
+    let r =
+        rules("[disallowed]\nwords = [\"casino\", \"cheap pills\"]\n[links]\nenabled = false\n");
+    for t in [
+        "best ca<b></b>sino in town",
+        "CA<!-- hidden -->SINO",
+        "<a href=\"x\">cheap</a> pills here",
+        "cheap<style>.x{}</style> pills",
+        "ca<SCRIPT type=\"x\">var a;</script >sino",
+    ] {
+        let out = r.check(&text(t), &at(NOW));
+        assert_eq!(
+            out.hit()
+                .map(|h| (h.rule, h.detail.contains("comment_content"))),
+            Some((RuleId::Disallowed, true)),
+            "{t:?}"
+        );
+    }
+    // Script contents go with the tag, and tags leave no trace, so nothing new is invented.
+    for t in [
+        "a <script>var casino;</script>",
+        "cheap <br> pills",
+        "cas<",
+        "plain text, no tags",
+    ] {
+        let out = r.check(&text(t), &at(NOW));
+        let got = out.hit().map(|h| h.rule);
+        let raw_hit = t.to_lowercase().contains("casino");
+        assert_eq!(got.is_some(), raw_hit, "{t:?}");
+    }
+}
+
+#[test]
 fn both_word_lists_report_their_own_first_match() {
     // Each text's hit (action, rule, detail) or none.
     type Case<'a> = (&'a str, Option<(Action, RuleId, &'a str)>);
