@@ -20,17 +20,14 @@ fn drain(bytes: Vec<u8>, format: Option<Format>) {
     }
 }
 
-const FILE_FORMATS: [Format; 9] = [
-    Format::Wxr,
-    Format::Disqus,
-    Format::Csv,
-    Format::Tsv,
-    Format::Sql,
-    Format::Json,
-    Format::Jsonl,
-    Format::Mbox,
-    Format::Eml,
-];
+/// The `i`-th format that reads a single file (every format but maildir, a folder); `None` past
+/// the end, which makes the importer sniff the format.
+fn file_format(i: usize) -> Option<Format> {
+    Format::ALL
+        .into_iter()
+        .filter(|f| *f != Format::Maildir)
+        .nth(i)
+}
 
 fn fixtures() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -50,7 +47,7 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048), f in 0usize..10) {
-        drain(bytes, FILE_FORMATS.get(f).copied());
+        drain(bytes, file_format(f));
     }
 
     #[test]
@@ -67,6 +64,6 @@ proptest! {
                 bytes[i] = b;
             }
         }
-        drain(bytes, FILE_FORMATS.get(f).copied());
+        drain(bytes, file_format(f));
     }
 }

@@ -184,30 +184,13 @@ fn ascii_run(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Unicode lower case into a reused buffer: ASCII runs are copied and folded in bulk, only the
-/// non-ASCII characters go through Unicode's tables.
+/// [`lower_append`] into a cleared, reused `String` (its buffer is kept, nothing is allocated
+/// once it has grown).
 pub(crate) fn lower_into(s: &str, out: &mut String) {
-    out.clear();
-    if s.is_ascii() {
-        out.push_str(s);
-        out.make_ascii_lowercase();
-        return;
-    }
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let start = i;
-        i = ascii_run(b, i);
-        if i > start {
-            let a = out.len();
-            out.push_str(&s[start..i]);
-            out[a..].make_ascii_lowercase();
-        }
-        if let Some(ch) = s[i..].chars().next() {
-            out.extend(ch.to_lowercase());
-            i += ch.len_utf8();
-        }
-    }
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    lower_append(s, &mut bytes);
+    *out = String::from_utf8(bytes).expect("lower_append appends whole UTF-8 sequences");
 }
 
 /// Appends the Unicode lower case of `s` (char by char, as `char::to_lowercase`) to `out`:
