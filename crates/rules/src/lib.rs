@@ -100,7 +100,7 @@ pub use token::{
 };
 
 use lists::KeyList;
-use scan::{content_key, lower_into, Needs, View};
+use scan::{lower_into, parse_ip, trim, Needs, View};
 use state::{Duplicates, Floods, Nonces};
 use words::{Known, PairMatcher};
 
@@ -477,32 +477,37 @@ impl Rules {
         let fresh = c
             .recheck_reason
             .as_deref()
-            .is_none_or(|r| r.trim().is_empty());
+            .is_none_or(|r| trim(r).is_empty());
         // Parsed once, for the flood rule and the IP lists.
-        let ip = c
-            .user_ip
-            .as_deref()
-            .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+        let ip = c.user_ip.as_deref().and_then(parse_ip);
         let found = Found {
             token: self.token.as_ref().and_then(|t| t.check(c, ctx.now, fresh)),
             flood: match ip {
                 Some(ip) if fresh => self.record_flood(ip, ctx.now),
                 _ => None,
             },
-            duplicate: if fresh {
-                self.record_duplicate(c, ctx.now, s)
-            } else {
-                None
-            },
+            duplicate: None,
             comment_type: self.comment_type(c, s),
             words: (None, None),
         };
-        let view = View::new(c, ip, s, self.needs);
+        let dup = self
+            .duplicates
+            .as_ref()
+            .filter(|_| fresh)
+            .map(|r| (r.seed, r.min_chars.max(1)));
+        let view = View::new(c, ip, s, self.needs, dup);
         let words = match &self.word_pair {
             Some(p) => p.find(view.words),
             None => (None, None),
         };
-        let found = Found { words, ..found };
+        let duplicate = view
+            .content_key
+            .and_then(|h| self.record_duplicate(h, ctx.now));
+        let found = Found {
+            words,
+            duplicate,
+            ..found
+        };
         if let Some(h) = self.phase(true, c, &view, &found) {
             return RuleOutcome::Hit(h);
         }
@@ -531,12 +536,10 @@ impl Rules {
             let h = match *slot {
                 Slot::Honeypot => match self.honeypot {
                     Some(a) if here(a) => {
-                        c.honeypot_value()
-                            .filter(|v| !v.trim().is_empty())
-                            .map(|_| {
-                                let name = c.honeypot_field_name.as_deref().unwrap_or("");
-                                mk(a, RuleId::Honeypot, format!("field {name:?} filled in"))
-                            })
+                        c.honeypot_value().filter(|v| !trim(v).is_empty()).map(|_| {
+                            let name = c.honeypot_field_name.as_deref().unwrap_or("");
+                            mk(a, RuleId::Honeypot, format!("field {name:?} filled in"))
+                        })
                     }
                     _ => None,
                 },
@@ -631,9 +634,8 @@ impl Rules {
         ))
     }
 
-    fn record_duplicate(&self, c: &Comment, now: i64, s: &mut Scratch) -> Option<String> {
+    fn record_duplicate(&self, h: u64, now: i64) -> Option<String> {
         let r = self.duplicates.as_ref()?;
-        let h = content_key(r.seed, c.content(), r.min_chars.max(1), &mut s.fold)?;
         let since = lock(&r.state).record(h, now)?;
         Some(format!("same content seen {since} s ago"))
     }

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
@@ -57,7 +57,7 @@ pub(crate) struct KeyList {
     small_words: Vec<String>,
     ips: IpTable,
     emails: EmailTable,
-    hosts: HashMap<String, String>,
+    hosts: Names<String>,
     regex: Option<(RegexSet, Vec<String>)>,
 }
 
@@ -86,7 +86,7 @@ impl KeyList {
         };
         let ips = IpTable::build(&key("ips"), load(&key("ips"), &k.ips)?)?;
         let emails = EmailTable::build(&key("emails"), load(&key("emails"), &k.emails)?)?;
-        let mut hosts = HashMap::default();
+        let mut hosts = Names::default();
         for (e, at) in load(&key("hosts"), &k.hosts)? {
             let h = host_entry(&e).ok_or_else(|| RulesError::BadEntry {
                 list: key("hosts"),
@@ -94,7 +94,7 @@ impl KeyList {
                 entry: e.clone(),
                 reason: "not a host name or URL",
             })?;
-            hosts.entry(h).or_insert(e);
+            hosts.insert(h, e);
         }
         let regex = load(&key("regex"), &k.regex)?;
         let regex = if regex.is_empty() {
@@ -351,11 +351,56 @@ fn insert<K: std::hash::Hash + Eq>(
     t[i].1.entry(net).or_insert(entry);
 }
 
+/// A hash map from names (hosts, domains, addresses) with a set of the keys' lengths in front:
+/// a name of a length no key has is turned away without being hashed, which is most lookups when
+/// the list is short (a host is looked up with each of its parent domains).
+struct Names<V> {
+    map: HashMap<String, V>,
+    /// Bit `n` for keys of `n` bytes (bit 63 for 63 and more).
+    lens: u64,
+}
+
+impl<V> Default for Names<V> {
+    fn default() -> Self {
+        Names {
+            map: HashMap::default(),
+            lens: 0,
+        }
+    }
+}
+
+impl<V> Names<V> {
+    /// Adds `key` unless it is there already (the first entry wins).
+    fn insert(&mut self, key: String, value: V) {
+        self.lens |= 1 << key.len().min(63);
+        self.map.entry(key).or_insert(value);
+    }
+
+    fn get_key_value(&self, key: &str) -> Option<(&str, &V)> {
+        if self.lens >> key.len().min(63) & 1 == 0 {
+            return None;
+        }
+        self.map.get_key_value(key).map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.get_key_value(key).map(|(_, v)| v)
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// E-mail addresses (exact, case-insensitive) and domains (with their subdomains).
 #[derive(Default)]
 struct EmailTable {
-    addresses: HashSet<String>,
-    domains: HashMap<String, String>,
+    addresses: Names<()>,
+    domains: Names<String>,
 }
 
 impl EmailTable {
@@ -382,7 +427,7 @@ impl EmailTable {
                 }
                 Some((_, "")) => return Err(bad("empty domain")),
                 Some(_) => {
-                    t.addresses.insert(lower);
+                    t.addresses.insert(lower, ());
                 }
                 None => {
                     let d = lower.trim_start_matches("*.").trim_matches('.');
@@ -401,7 +446,7 @@ impl EmailTable {
     }
 
     fn find(&self, email: &str) -> Option<&str> {
-        if let Some(a) = self.addresses.get(email) {
+        if let Some((a, ())) = self.addresses.get_key_value(email) {
             return Some(a);
         }
         let domain = &email[rfind_byte(email, b'@')? + 1..];
