@@ -10,7 +10,7 @@ use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::config::{KeysConfig, ListSource};
 use crate::error::{EntryAt, Result, RulesError};
-use crate::scan::{find_byte, rfind_byte, trim_end_byte, Needs, View, FIELD_NAMES};
+use crate::scan::{Needs, View, FIELD_NAMES};
 use crate::words::{Known, PairMatcher, WordMatcher, SMALL};
 
 /// One list entry and where it came from.
@@ -167,7 +167,7 @@ impl KeyList {
         }
         if !self.hosts.is_empty() {
             for host in v.hosts() {
-                if let Some(e) = suffixes(host).find_map(|h| self.hosts.get(h)) {
+                if let Some(e) = suffixes(host.as_bytes()).find_map(|h| self.hosts.get(h)) {
                     return Some(format!("host {e} ({host})"));
                 }
             }
@@ -185,11 +185,13 @@ impl KeyList {
 }
 
 /// `a.b.c`, `b.c`, `c`: a host and its parent domains, so an entry covers its subdomains.
-fn suffixes(host: &str) -> impl Iterator<Item = &str> {
+fn suffixes(host: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut next = Some(host);
     std::iter::from_fn(move || {
         let h = next?;
-        next = find_byte(h, b'.')
+        next = h
+            .iter()
+            .position(|&b| b == b'.')
             .map(|i| &h[i + 1..])
             .filter(|r| !r.is_empty());
         Some(h)
@@ -355,7 +357,7 @@ fn insert<K: std::hash::Hash + Eq>(
 /// a name of a length no key has is turned away without being hashed, which is most lookups when
 /// the list is short (a host is looked up with each of its parent domains).
 struct Names<V> {
-    map: HashMap<String, V>,
+    map: HashMap<Box<[u8]>, V>,
     /// Bit `n` for keys of `n` bytes (bit 63 for 63 and more).
     lens: u64,
 }
@@ -373,18 +375,16 @@ impl<V> Names<V> {
     /// Adds `key` unless it is there already (the first entry wins).
     fn insert(&mut self, key: String, value: V) {
         self.lens |= 1 << key.len().min(63);
-        self.map.entry(key).or_insert(value);
+        self.map
+            .entry(key.into_bytes().into_boxed_slice())
+            .or_insert(value);
     }
 
-    fn get_key_value(&self, key: &str) -> Option<(&str, &V)> {
+    fn get(&self, key: &[u8]) -> Option<&V> {
         if self.lens >> key.len().min(63) & 1 == 0 {
             return None;
         }
-        self.map.get_key_value(key).map(|(k, v)| (k.as_str(), v))
-    }
-
-    fn get(&self, key: &str) -> Option<&V> {
-        self.get_key_value(key).map(|(_, v)| v)
+        self.map.get(key)
     }
 
     fn len(&self) -> usize {
@@ -399,7 +399,7 @@ impl<V> Names<V> {
 /// E-mail addresses (exact, case-insensitive) and domains (with their subdomains).
 #[derive(Default)]
 struct EmailTable {
-    addresses: Names<()>,
+    addresses: Names<String>,
     domains: Names<String>,
 }
 
@@ -427,7 +427,7 @@ impl EmailTable {
                 }
                 Some((_, "")) => return Err(bad("empty domain")),
                 Some(_) => {
-                    t.addresses.insert(lower, ());
+                    t.addresses.insert(lower.clone(), lower);
                 }
                 None => {
                     let d = lower.trim_start_matches("*.").trim_matches('.');
@@ -445,12 +445,17 @@ impl EmailTable {
         self.addresses.is_empty() && self.domains.is_empty()
     }
 
-    fn find(&self, email: &str) -> Option<&str> {
-        if let Some((a, ())) = self.addresses.get_key_value(email) {
+    /// The entry for a trimmed, lower-cased address.
+    fn find(&self, email: &[u8]) -> Option<&str> {
+        if let Some(a) = self.addresses.get(email) {
             return Some(a);
         }
-        let domain = &email[rfind_byte(email, b'@')? + 1..];
-        suffixes(trim_end_byte(domain, b'.'))
+        let at = email.iter().rposition(|&b| b == b'@')?;
+        let mut domain = &email[at + 1..];
+        while let [rest @ .., b'.'] = domain {
+            domain = rest;
+        }
+        suffixes(domain)
             .find_map(|d| self.domains.get(d))
             .map(String::as_str)
     }
@@ -462,9 +467,9 @@ mod tests {
 
     #[test]
     fn suffixes_walk_up_the_labels() {
-        let s: Vec<&str> = suffixes("a.b.example").collect();
-        assert_eq!(s, ["a.b.example", "b.example", "example"]);
-        assert_eq!(suffixes("x").count(), 1);
+        let s: Vec<&[u8]> = suffixes(b"a.b.example").collect();
+        assert_eq!(s, [&b"a.b.example"[..], b"b.example", b"example"]);
+        assert_eq!(suffixes(b"x").count(), 1);
     }
 
     #[test]
