@@ -860,7 +860,7 @@ mod tests {
             let mut r = x;
             let mut next = |m: u64| {
                 let v = r % m;
-                r = r / m ^ (r << 7);
+                r = (r / m) ^ (r << 7);
                 v
             };
             let groups = 1 + next(9);
