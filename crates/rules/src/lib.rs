@@ -616,13 +616,18 @@ impl Rules {
         if self.types.is_empty() {
             return None;
         }
-        let t = c.comment_type.as_deref().map(str::trim).unwrap_or("");
+        let t = c.comment_type.as_deref().map(trim).unwrap_or("");
         let t = if t.is_empty() { "comment" } else { t };
-        lower_into(t, &mut s.key);
-        self.types
-            .iter()
-            .position(|(name, _)| *name == s.key)
-            .map(|i| (self.types[i].1, i))
+        // The names are lower case; an ASCII type needs no lower-cased copy.
+        let i = if t.is_ascii() {
+            self.types
+                .iter()
+                .position(|(name, _)| name.eq_ignore_ascii_case(t))
+        } else {
+            lower_into(t, &mut s.key);
+            self.types.iter().position(|(name, _)| *name == s.key)
+        };
+        i.map(|i| (self.types[i].1, i))
     }
 
     fn record_flood(&self, ip: IpAddr, now: i64) -> Option<String> {

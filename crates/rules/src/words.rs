@@ -91,22 +91,26 @@ fn leftmost_first<'a>(pats: impl Iterator<Item = &'a String>) -> Result<AhoCoras
         .build(pats)
 }
 
-/// Entries of `q` bytes or more are found by hashing every `q`-byte window of the text into
-/// a blocked Bloom filter of their prefixes (about 16 bits per entry, so it stays in L2 cache:
-/// 256 KiB for 100,000 entries; two bits per entry, both in one 64-bit word, so a window costs one
-/// multiply, one load and one test; about 2% of windows pass) and verifying those through a map
-/// from prefix to entries. Shorter entries go to a small Aho-Corasick automaton. Memory is about 30 bytes per entry plus the entries.
+/// Long entries are found by hashing `q`-byte windows of the text into a blocked Bloom filter of
+/// their q-grams (two bits per gram, both in one 64-bit word, so a window costs one multiply, one
+/// load and one test; at most 2^21 bits, so it stays in L2 cache) and verifying the rare windows
+/// that pass through a map from gram to entries. Only every `step`-th window is looked at: an
+/// entry of at least `q + step - 1` bytes covers one of them wherever it starts, at one of its
+/// first `step` offsets, and all `step` of its grams are in the filter. Entries shorter than that
+/// go to a small Aho-Corasick automaton. Memory is about 30 bytes per gram plus the entries.
 pub(crate) struct Grams {
     /// The q-gram length, 4 to 8 bytes.
     q: usize,
+    /// Windows looked at: every `step`-th, 1 to 4.
+    step: usize,
     /// Keeps the first `q` bytes of a little-endian 8-byte load.
     mask: u64,
     bits: Vec<u64>,
-    /// Prefix → range of `ids` (entries with that prefix, in list order).
+    /// Gram → range of `ids`: (entry, offset of the gram in it), in list order.
     heads: HashMap<u64, (u32, u32)>,
-    ids: Vec<u32>,
+    ids: Vec<(u32, u32)>,
     pats: Vec<Box<[u8]>>,
-    /// Entries shorter than `q` bytes, and their indices in the list.
+    /// Entries shorter than `q + step - 1` bytes, and their indices in the list.
     short: Option<(AhoCorasick, Vec<u32>)>,
 }
 
@@ -122,20 +126,48 @@ fn load8(b: &[u8]) -> u64 {
     }
 }
 
+/// Grams of at least this many bytes when windows are skipped (shorter ones pass too many windows
+/// of ordinary text for the saving to last).
+const MIN_Q_STEP: usize = 6;
+
 impl Grams {
     fn build(pats: Vec<String>) -> Result<Grams, BuildError> {
+        let (q, step) = Grams::shape(&pats);
+        Grams::build_with(pats, q, step)
+    }
+
+    /// The gram length and window step: the widest step (up to 4, with grams of at least
+    /// [`MIN_Q_STEP`] bytes), then the longest grams (up to 8 bytes), that leave at most [`SMALL`]
+    /// entries too short, i.e. shorter than `q + step - 1` bytes.
+    fn shape(pats: &[String]) -> (usize, usize) {
+        let too_short = |n: usize| pats.iter().filter(|p| p.len() < n).count();
+        for step in (2..=4).rev() {
+            if let Some(q) = (MIN_Q_STEP..=8)
+                .rev()
+                .find(|&q| too_short(q + step - 1) <= SMALL)
+            {
+                return (q, step);
+            }
+        }
         let mut q = MIN_Q;
-        while q < 8 && pats.iter().filter(|p| p.len() < q + 1).count() <= SMALL {
+        while q < 8 && too_short(q + 1) <= SMALL {
             q += 1;
         }
+        (q, 1)
+    }
+
+    fn build_with(pats: Vec<String>, q: usize, step: usize) -> Result<Grams, BuildError> {
         let mask = if q == 8 { u64::MAX } else { (1 << (8 * q)) - 1 };
         let mut short_ids = Vec::new();
-        let mut long: Vec<(u64, u32)> = Vec::new();
+        let mut grams: Vec<(u64, u32, u32)> = Vec::new();
         for (i, p) in pats.iter().enumerate() {
-            if p.len() < q {
+            let p = p.as_bytes();
+            if p.len() < q + step - 1 {
                 short_ids.push(i as u32);
             } else {
-                long.push((load8(p.as_bytes()) & mask, i as u32));
+                for o in 0..step {
+                    grams.push((load8(&p[o..]) & mask, i as u32, o as u32));
+                }
             }
         }
         let short = if short_ids.is_empty() {
@@ -144,22 +176,22 @@ impl Grams {
             let ac = leftmost_first(short_ids.iter().map(|&i| &pats[i as usize]))?;
             Some((ac, short_ids))
         };
-        // About 16 to 32 bits per entry, two set per entry in one 64-bit word (1-2% false
-        // positives per window), 4 KiB to 256 KiB.
-        let log2 = (long.len().max(1) * 16)
+        // About 16 bits per gram, two set per gram in one 64-bit word (1-2% false positives per
+        // window), 4 KiB to 256 KiB.
+        let log2 = (grams.len().max(1) * 16)
             .next_power_of_two()
             .trailing_zeros()
             .clamp(15, 21);
         let mut bits = vec![0u64; (1usize << log2) / 64];
-        long.sort_unstable();
+        grams.sort_unstable();
         let mut heads = HashMap::default();
-        let mut ids = Vec::with_capacity(long.len());
+        let mut ids = Vec::with_capacity(grams.len());
         let mut i = 0;
-        while i < long.len() {
-            let head = long[i].0;
+        while i < grams.len() {
+            let head = grams[i].0;
             let start = ids.len() as u32;
-            while i < long.len() && long[i].0 == head {
-                ids.push(long[i].1);
+            while i < grams.len() && grams[i].0 == head {
+                ids.push((grams[i].1, grams[i].2));
                 i += 1;
             }
             heads.insert(head, (start, ids.len() as u32));
@@ -168,6 +200,7 @@ impl Grams {
         }
         Ok(Grams {
             q,
+            step,
             mask,
             bits,
             heads,
@@ -178,16 +211,17 @@ impl Grams {
     }
 
     fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
-        // The leftmost short match bounds the scan for long ones.
+        // The leftmost short match bounds the scan for long ones: a long match starting at or
+        // before it shows in a window at most `step - 1` bytes later.
         let short = self.short.as_ref().and_then(|(ac, ids)| {
             ac.find(hay)
                 .map(|m| (m.start(), ids[m.pattern().as_usize()] as usize))
         });
-        // Windows starting before the short match (or at it), with `q` bytes of text.
+        // Windows (multiples of `step`) starting before `end`, with `q` bytes of text.
         let end = short
-            .map_or(hay.len(), |(s, _)| s + 1)
+            .map_or(hay.len(), |(s, _)| s + self.step)
             .min((hay.len() + 1).saturating_sub(self.q));
-        // Whole 8-byte loads up to `main`, a zero-padded copy for the last few windows.
+        // Whole 8-byte loads before `main`, a zero-padded copy for the last few windows.
         let main = end.min(hay.len().saturating_sub(7));
         let (bits, mask) = (&self.bits[..], self.mask);
         let mut from = 0;
@@ -196,9 +230,11 @@ impl Grams {
             if let Some(hit) = self.confirm(hay, p, head, short) {
                 return Some(hit);
             }
-            from = p + 1;
+            from = p + self.step;
         }
-        for p in main..end {
+        // The first window at or after `main`.
+        let mut p = main.div_ceil(self.step) * self.step;
+        while p < end {
             let head = load8(&hay[p..]) & mask;
             let (i, m) = probe(head, bits.len());
             if bits[i] & m == m {
@@ -206,31 +242,30 @@ impl Grams {
                     return Some(hit);
                 }
             }
+            p += self.step;
         }
         short
     }
 
-    /// The first window starting in `from..to` (each with 8 bytes of text) whose prefix passes the
-    /// filter. Out of line, so that the loop keeps everything in registers (about 12 instructions
-    /// a byte).
+    /// The first window starting in `from..to` (a multiple of `step`, with 8 bytes of text) whose
+    /// gram passes the filter. Out of line, so that the loop keeps everything in registers.
     #[inline(never)]
     fn scan(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
-        if from >= to {
-            return None;
-        }
-        let (bits, mask) = (&self.bits[..], self.mask);
-        for (p, w) in hay[from..to + 7].windows(8).enumerate() {
-            let head = u64::from_le_bytes(w.try_into().expect("8 bytes")) & mask;
-            let (i, m) = probe(head, bits.len());
+        let (bits, mask, step) = (&self.bits[..], self.mask, self.step);
+        let mut p = from;
+        while p < to {
+            let w = u64::from_le_bytes(hay[p..p + 8].try_into().expect("8 bytes"));
+            let (i, m) = probe(w & mask, bits.len());
             if bits[i] & m == m {
-                return Some(from + p);
+                return Some(p);
             }
+            p += step;
         }
         None
     }
 
-    /// A window that passed the filter: the entries with that prefix; the match to report if one
-    /// is at `p`. Out of line: the scan loop keeps its registers.
+    /// A window that passed the filter: the leftmost-first match it shows, if any, weighed
+    /// against the short entries' match. Out of line: the scan loop keeps its registers.
     #[inline(never)]
     fn confirm(
         &self,
@@ -239,21 +274,27 @@ impl Grams {
         head: u64,
         short: Option<(usize, usize)>,
     ) -> Option<(usize, usize)> {
-        let id = self.verify(hay, p, head)?;
+        let long = self.verify(hay, p, head)?;
         Some(match short {
-            Some((s, sid)) if s == p && sid < id => (s, sid),
-            _ => (p, id),
+            Some(s) if s < long => s,
+            _ => long,
         })
     }
 
-    /// The first-listed long entry that matches at `p`.
-    fn verify(&self, hay: &[u8], p: usize, head: u64) -> Option<usize> {
+    /// The leftmost-first long entry whose gram at some offset is the window at `p`: (start,
+    /// entry). Every match starting at `p - step + 1 ..= p` shows in this window; earlier ones
+    /// showed in an earlier window.
+    fn verify(&self, hay: &[u8], p: usize, head: u64) -> Option<(usize, usize)> {
         let &(a, b) = self.heads.get(&head)?;
-        let rest = &hay[p..];
         self.ids[a as usize..b as usize]
             .iter()
-            .map(|&i| i as usize)
-            .find(|&i| rest.starts_with(&self.pats[i]))
+            .filter_map(|&(i, o)| {
+                let start = p.checked_sub(o as usize)?;
+                hay[start..]
+                    .starts_with(&self.pats[i as usize])
+                    .then_some((start, i as usize))
+            })
+            .min()
     }
 
     /// Heap bytes, roughly (for the docs' memory figures).
@@ -261,7 +302,7 @@ impl Grams {
     fn memory(&self) -> usize {
         self.bits.len() * 8
             + self.heads.capacity() * 13
-            + self.ids.capacity() * 4
+            + self.ids.capacity() * 8
             + self.pats.iter().map(|p| p.len() + 16).sum::<usize>()
             + self.short.as_ref().map_or(0, |(ac, _)| ac.memory_usage())
     }
@@ -326,6 +367,41 @@ mod tests {
                 assert_eq!(m.find(&hay), want, "round {round}: {hay:?} in {pats:?}");
             }
         }
+    }
+
+    #[test]
+    fn every_gram_length_and_step_agrees_with_aho_corasick() {
+        let mut rng = Rng(0x0bad_cafe_f00d_1234);
+        for q in MIN_Q..=8 {
+            for step in 1..=4 {
+                for round in 0..40 {
+                    let n = 1 + (rng.next() as usize) % 120;
+                    let pats: Vec<String> = (0..n)
+                        .map(|_| String::from_utf8(rng.word(b"ab c", 3 + round % 12)).unwrap())
+                        .collect();
+                    let reference = leftmost_first(pats.iter()).unwrap();
+                    let g = Grams::build_with(pats.clone(), q, step).unwrap();
+                    for _ in 0..40 {
+                        let hay = rng.word(b"abc \xff", 48);
+                        let want = reference
+                            .find(&hay[..])
+                            .map(|m| (m.start(), m.pattern().as_usize()));
+                        assert_eq!(g.find(&hay), want, "q {q} step {step}: {hay:?} in {pats:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_skip_windows_when_entries_are_long_enough() {
+        let words =
+            |len: usize| -> Vec<String> { (0..1000).map(|i| format!("{i:0len$}")).collect() };
+        assert_eq!(Grams::shape(&words(7)), (6, 2));
+        assert_eq!(Grams::shape(&words(11)), (8, 4));
+        assert_eq!(Grams::shape(&words(9)), (6, 4));
+        assert_eq!(Grams::shape(&words(6)), (6, 1));
+        assert_eq!(Grams::shape(&words(4)), (4, 1));
     }
 
     #[test]
