@@ -380,6 +380,13 @@ fn finish(state: &mut [u32; 8], done: usize, msg: &[u8]) {
     }
 }
 
+/// SHA-256 of `msg` in one go, from the block function: no streaming state to fill and copy.
+pub(crate) fn sha256(msg: &[u8]) -> [u8; 32] {
+    let mut state = SHA256_IV;
+    finish(&mut state, 0, msg);
+    words_to_bytes(&state)
+}
+
 /// One SHA-256 block (SHA-NI when the CPU has it).
 fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
     sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
@@ -394,7 +401,7 @@ fn words_to_bytes(words: &[u32; 8]) -> [u8; 32] {
 }
 
 /// `str::trim`, without its Unicode scan when both ends are visible ASCII (the usual case).
-fn trim(s: &str) -> &str {
+pub(crate) fn trim(s: &str) -> &str {
     match s.as_bytes() {
         [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
         [only] if only.is_ascii_graphic() => s,
@@ -614,6 +621,14 @@ mod tests {
         );
         assert_eq!(decode_array::<4>(b"0a1B2c3"), None);
         assert_eq!(decode_array::<4>(b"0a1B2c3x"), None);
+    }
+
+    #[test]
+    fn sha256_is_sha256() {
+        for len in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 300] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 13 + 1) as u8).collect();
+            assert_eq!(sha256(&msg)[..], Sha256::digest(&msg)[..], "{len}");
+        }
     }
 
     #[test]
