@@ -234,8 +234,17 @@ impl FormTokens {
             .ok_or(TokenError::Forged)?
             .len();
         let issued = parse_time(issued).ok_or(TokenError::Forged)?;
-        let nonce = decode_array::<16>(nonce_hex).ok_or(TokenError::Forged)?;
-        let tag = decode_array::<32>(tag_hex).ok_or(TokenError::Forged)?;
+        // Decoded into words kept in registers: byte arrays written piecewise and read back
+        // whole stalled on store forwarding.
+        let nonce = decode_words::<4>(nonce_hex).ok_or(TokenError::Forged)?;
+        let nonce = (u128::from(nonce[0])
+            | u128::from(nonce[1]) << 32
+            | u128::from(nonce[2]) << 64
+            | u128::from(nonce[3]) << 96)
+            .to_le_bytes();
+        let tag = decode_words::<8>(tag_hex).ok_or(TokenError::Forged)?;
+        // The tag's bytes are big-endian words, as SHA-256's state.
+        let tag = tag.map(u32::swap_bytes);
         let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
         if !self.mac.verify(&msg[..len], &tag) {
             return Err(TokenError::Forged);
@@ -352,11 +361,11 @@ impl KeyedMac {
     /// they hold (XOR, then OR into one word, with no branch or early exit), so the time taken
     /// says nothing about how much of a forged tag was right. `black_box` keeps the compiler from
     /// turning the fold into a loop that stops at the first difference.
-    fn verify(&self, msg: &[u8], tag: &[u8; 32]) -> bool {
+    fn verify(&self, msg: &[u8], tag: &[u32; 8]) -> bool {
         let mac = self.tag(msg);
         let mut diff = 0u32;
-        for (w, t) in mac.iter().zip(tag.chunks_exact(4)) {
-            diff |= w ^ u32::from_be_bytes([t[0], t[1], t[2], t[3]]);
+        for (w, t) in mac.iter().zip(tag) {
+            diff |= w ^ t;
         }
         std::hint::black_box(diff) == 0
     }
@@ -467,25 +476,28 @@ fn decode_hex<'a>(s: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
     (bad8 == 0 && bad & 0xF0 == 0).then_some(&*out)
 }
 
-/// Exactly `2 * N` hex digits (`N` a multiple of 4) as `N` bytes; `None` when any is not hex.
-fn decode_array<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
-    let mut out = [0u8; N];
-    if s.len() != 2 * N {
+/// Exactly `8 * W` hex digits as `W` words, each the little-endian form of its four bytes;
+/// `None` when any is not hex. Always inlined, so that the words stay in registers.
+#[inline(always)]
+fn decode_words<const W: usize>(s: &[u8]) -> Option<[u32; W]> {
+    if s.len() != 8 * W {
         return None;
     }
+    let mut out = [0u32; W];
     let mut bad8 = 0;
-    for (o, d) in out.chunks_exact_mut(4).zip(s.chunks_exact(8)) {
+    for (o, d) in out.iter_mut().zip(s.chunks_exact(8)) {
         let (v, bad) = hex8(u64::from_le_bytes(d.try_into().expect("8 digits")));
         bad8 |= bad;
-        o.copy_from_slice(&v.to_le_bytes());
+        *o = v;
     }
     (bad8 == 0).then_some(out)
 }
 
 /// Eight hex digits (the bytes of `x`, first digit lowest) as four bytes (first byte lowest), and
-/// a word that is not 0 when any is not a hex digit; branch-free SWAR. Each byte of `x & 0x7f…` plus a constant
-/// below 0x80 stays below 0x100, so no carry crosses bytes and the sum's high bit says whether the
-/// byte was at least `0x80 − constant`.
+/// a word that is not 0 when any is not a hex digit; branch-free SWAR. Each byte of `x & 0x7f…`
+/// plus a constant below 0x80 stays below 0x100, so no carry crosses bytes and the sum's high bit
+/// says whether the byte was at least `0x80 − constant`.
+#[inline]
 fn hex8(x: u64) -> (u32, u64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = ONES * 0x80;
@@ -616,11 +628,11 @@ mod tests {
         assert_eq!(decode_hex(b"0011223g4455", &mut buf), None);
         assert_eq!(decode_hex("00112233445566é7".as_bytes(), &mut buf), None);
         assert_eq!(
-            decode_array::<4>(b"0a1B2c3D"),
-            Some([0x0a, 0x1b, 0x2c, 0x3d])
+            decode_words::<1>(b"0a1B2c3D"),
+            Some([u32::from_le_bytes([0x0a, 0x1b, 0x2c, 0x3d])])
         );
-        assert_eq!(decode_array::<4>(b"0a1B2c3"), None);
-        assert_eq!(decode_array::<4>(b"0a1B2c3x"), None);
+        assert_eq!(decode_words::<1>(b"0a1B2c3"), None);
+        assert_eq!(decode_words::<1>(b"0a1B2c3x"), None);
     }
 
     #[test]
@@ -653,10 +665,16 @@ mod tests {
                     "{} {len}",
                     key.len()
                 );
-                assert!(ours.verify(&msg, &expected));
-                let mut wrong = expected;
-                wrong[31] ^= 1;
-                assert!(!ours.verify(&msg, &wrong));
+                let words = expected
+                    .chunks_exact(4)
+                    .map(|w| u32::from_be_bytes(w.try_into().unwrap()));
+                let mut words: [u32; 8] = std::array::from_fn({
+                    let mut words = words;
+                    move |_| words.next().unwrap()
+                });
+                assert!(ours.verify(&msg, &words));
+                words[7] ^= 1;
+                assert!(!ours.verify(&msg, &words));
             }
         }
     }
