@@ -203,6 +203,18 @@ impl FormTokens {
     /// Checks the signature and the post only, not the time: what a recheck of an old comment can
     /// still verify.
     pub fn verify_signature(&self, token: &str, post_id: &str) -> Result<TokenInfo, TokenError> {
+        self.verify_signature_hinted(token, post_id, |_| {})
+    }
+
+    /// [`FormTokens::verify_signature`], calling `nonce_hint` with the token's nonce before the
+    /// MAC is computed (whatever the outcome), so that the caller can start loading what it will
+    /// look the nonce up in while the MAC runs.
+    fn verify_signature_hinted(
+        &self,
+        token: &str,
+        post_id: &str,
+        nonce_hint: impl FnOnce(&[u8; 16]),
+    ) -> Result<TokenInfo, TokenError> {
         let token = trim(token).as_bytes();
         if token.is_empty() {
             return Err(TokenError::Missing);
@@ -245,6 +257,7 @@ impl FormTokens {
         let tag = decode_words::<8>(tag_hex).ok_or(TokenError::Forged)?;
         // The tag's bytes are big-endian words, as SHA-256's state.
         let tag = tag.map(u32::swap_bytes);
+        nonce_hint(&nonce);
         let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
         if !self.mac.verify(&msg[..len], &tag) {
             return Err(TokenError::Forged);
@@ -259,7 +272,19 @@ impl FormTokens {
     /// Full verification at `now`: signature, post, minimum fill time and maximum age. Replays are
     /// caught by [`Rules`](crate::Rules), which remembers used nonces.
     pub fn verify(&self, token: &str, post_id: &str, now: i64) -> Result<TokenInfo, TokenError> {
-        let info = self.verify_signature(token, post_id)?;
+        self.verify_hinted(token, post_id, now, |_| {})
+    }
+
+    /// [`FormTokens::verify`] with a nonce hint (see `verify_signature_hinted`): the rules
+    /// prefetch the replay cache's lines for the nonce while the MAC is computed.
+    pub(crate) fn verify_hinted(
+        &self,
+        token: &str,
+        post_id: &str,
+        now: i64,
+        nonce_hint: impl FnOnce(&[u8; 16]),
+    ) -> Result<TokenInfo, TokenError> {
+        let info = self.verify_signature_hinted(token, post_id, nonce_hint)?;
         let elapsed = now.saturating_sub(info.issued);
         if elapsed < self.min_fill_secs {
             return Err(TokenError::TooFast {
