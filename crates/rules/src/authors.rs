@@ -9,6 +9,8 @@ use ferret_features::Comment;
 use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
+use crate::token::{sha256, trim};
+
 /// An author as the Akismet plugin matches previously approved comments: e-mail + name + URL,
 /// each trimmed and case-folded (MySQL's case-insensitive comparison). Authors without an e-mail
 /// have no key, as in the plugin.
@@ -22,22 +24,40 @@ pub struct AuthorKey([u8; 16]);
 impl AuthorKey {
     /// The key of the comment's author, or `None` when there is no e-mail address.
     pub fn of(c: &Comment) -> Option<AuthorKey> {
-        let email = c.comment_author_email.as_deref().unwrap_or("").trim();
+        let email = trim(c.comment_author_email.as_deref().unwrap_or(""));
         if email.is_empty() {
             return None;
         }
-        let mut h = Sha256::new();
-        h.update(b"ferret-author-v1");
-        for field in [
+        let fields = [
             email,
-            c.comment_author.as_deref().unwrap_or(""),
-            c.comment_author_url.as_deref().unwrap_or(""),
-        ] {
-            feed_folded(&mut h, field.trim());
-            // 0xFF never occurs in UTF-8: an unambiguous field separator.
-            h.update([0xff]);
-        }
-        let digest = h.finalize();
+            trim(c.comment_author.as_deref().unwrap_or("")),
+            trim(c.comment_author_url.as_deref().unwrap_or("")),
+        ];
+        // `PREFIX ‖ folded email ‖ 0xFF ‖ folded name ‖ 0xFF ‖ folded url ‖ 0xFF`; 0xFF never
+        // occurs in UTF-8, so it is an unambiguous field separator. Usually all of it fits in one
+        // stack buffer and is hashed in one go; longer authors are streamed (same bytes).
+        let mut buf = [0u8; 256];
+        buf[..PREFIX.len()].copy_from_slice(PREFIX);
+        let mut n = PREFIX.len();
+        let fits = fields.iter().all(|f| {
+            let Some(end) = fold_into(&mut buf, n, f) else {
+                return false;
+            };
+            buf[end] = 0xff;
+            n = end + 1;
+            true
+        });
+        let digest = if fits {
+            sha256(&buf[..n])
+        } else {
+            let mut h = Sha256::new();
+            h.update(PREFIX);
+            for field in fields {
+                feed_folded(&mut h, field);
+                h.update([0xff]);
+            }
+            h.finalize().into()
+        };
         let mut key = [0u8; 16];
         key.copy_from_slice(&digest[..16]);
         Some(AuthorKey(key))
@@ -87,6 +107,41 @@ impl fmt::Debug for AuthorKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "AuthorKey({self})")
     }
+}
+
+/// The first bytes of every author digest (its version).
+const PREFIX: &[u8] = b"ferret-author-v1";
+
+/// Writes `s` lower-cased (the same bytes as [`feed_folded`]) into `buf` at `at`, leaving room
+/// for a separator after it; returns where it ends, or `None` when it does not fit.
+fn fold_into(buf: &mut [u8], at: usize, s: &str) -> Option<usize> {
+    if s.is_ascii() {
+        let end = at + s.len();
+        if end >= buf.len() {
+            return None;
+        }
+        let out = &mut buf[at..end];
+        out.copy_from_slice(s.as_bytes());
+        out.make_ascii_lowercase();
+        return Some(end);
+    }
+    let mut n = at;
+    for ch in s.chars() {
+        // A char lower-cases to at most three chars of at most four bytes; one more for the
+        // separator.
+        if n + 13 > buf.len() {
+            return None;
+        }
+        if ch.is_ascii() {
+            buf[n] = (ch as u8).to_ascii_lowercase();
+            n += 1;
+        } else {
+            for lc in ch.to_lowercase() {
+                n += lc.encode_utf8(&mut buf[n..]).len();
+            }
+        }
+    }
+    Some(n)
 }
 
 /// Feeds the lower-cased text through a stack buffer: no allocation, ASCII without branching on
@@ -234,7 +289,7 @@ mod tests {
         assert_ne!(d, e);
         assert_eq!(AuthorKey::of(&author("", "Ann", "")), None);
         assert_eq!(AuthorKey::from_hex(&a.to_hex()), Some(a));
-        // A long non-ASCII name crosses the stack buffer's boundary.
+        // A long non-ASCII name crosses the stack buffers' boundaries.
         let long = "Ǆ".repeat(100);
         let f = AuthorKey::of(&author("x@y", &long, "")).unwrap();
         let g = AuthorKey::of(&author("x@y", &long.to_lowercase(), "")).unwrap();
@@ -250,6 +305,22 @@ mod tests {
         let long = author("x@y", &"Ǆ".repeat(100), &"HTTPS://A.EXAMPLE/".repeat(9));
         let k = AuthorKey::of(&long).unwrap();
         assert_eq!(k.to_hex(), "f49d3afd8315c2a82a3e27c91b1b264e");
+        // Every length around the one-buffer limit, ASCII and not, hashes as the streamed form.
+        for len in 200..260 {
+            for ch in ["A", "Ö", "İ"] {
+                let c = author("X@Y", &ch.repeat(len / ch.len()), "https://E.example/");
+                let mut h = Sha256::new();
+                h.update(PREFIX);
+                for f in ["X@Y", &ch.repeat(len / ch.len()), "https://E.example/"] {
+                    feed_folded(&mut h, f);
+                    h.update([0xff]);
+                }
+                assert_eq!(
+                    AuthorKey::of(&c).unwrap().as_bytes()[..],
+                    h.finalize()[..16]
+                );
+            }
+        }
     }
 
     #[test]

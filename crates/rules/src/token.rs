@@ -7,14 +7,11 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Deserializer};
-use sha2::Sha256;
+use sha2::digest::generic_array::GenericArray;
+use sha2::{Digest, Sha256};
 
 use crate::error::RulesError;
-
-// `Hmac` keeps the inner and outer key states, so a token costs two SHA-256 blocks, not four.
-type HmacSha256 = Hmac<Sha256>;
 
 /// Domain separation: a MAC made by this scheme is never valid for another use of the same key.
 const CONTEXT: &[u8] = b"ferret-form-token-v1";
@@ -134,8 +131,8 @@ pub struct TokenInfo {
 /// ```
 #[derive(Clone)]
 pub struct FormTokens {
-    /// The keyed MAC state; cloned per token so the key schedule runs once.
-    mac: HmacSha256,
+    /// The keyed MAC: the key schedule runs once, here.
+    mac: KeyedMac,
     min_fill_secs: i64,
     max_age_secs: i64,
 }
@@ -154,7 +151,7 @@ impl FormTokens {
     /// Tokens keyed by `secret`, with the default minimum fill time (3 s) and maximum age (2 h).
     pub fn new(secret: FormSecret) -> FormTokens {
         FormTokens {
-            mac: HmacSha256::new_from_slice(&secret.0).expect("HMAC takes keys of any length"),
+            mac: KeyedMac::new(&secret.0),
             min_fill_secs: DEFAULT_MIN_FILL_SECS,
             max_age_secs: DEFAULT_MAX_AGE_SECS,
         }
@@ -206,44 +203,67 @@ impl FormTokens {
     /// Checks the signature and the post only, not the time: what a recheck of an old comment can
     /// still verify.
     pub fn verify_signature(&self, token: &str, post_id: &str) -> Result<TokenInfo, TokenError> {
-        let token = token.trim();
+        self.verify_signature_hinted(token, post_id, |_| {})
+    }
+
+    /// [`FormTokens::verify_signature`], calling `nonce_hint` with the token's nonce before the
+    /// MAC is computed (whatever the outcome), so that the caller can start loading what it will
+    /// look the nonce up in while the MAC runs.
+    fn verify_signature_hinted(
+        &self,
+        token: &str,
+        post_id: &str,
+        nonce_hint: impl FnOnce(&[u8; 16]),
+    ) -> Result<TokenInfo, TokenError> {
+        let token = trim(token).as_bytes();
         if token.is_empty() {
             return Err(TokenError::Missing);
         }
-        // `v1.<post>.<issued>.<nonce>.<tag>`: exactly four dots.
-        let mut dots = [0usize; 4];
-        let mut n = 0;
-        for i in memchr::memchr_iter(b'.', token.as_bytes()) {
-            if n == dots.len() {
-                return Err(TokenError::Forged);
-            }
-            dots[n] = i;
-            n += 1;
-        }
-        if n != dots.len() || &token[..dots[0]] != "v1" {
+        // `v1.<post>.<issued>.<nonce>.<tag>`: the nonce and tag have fixed lengths, so their dots
+        // are at fixed places from the end; the one left is the first dot after `v1.`. Any other
+        // dot is in a hex or decimal field, which then fails to decode: a token with other than
+        // exactly four dots is still refused as forged.
+        const TAIL: usize = 1 + 32 + 1 + 64;
+        let Some(head_len) = token.len().checked_sub(TAIL) else {
+            return Err(TokenError::Forged);
+        };
+        let (head, tail) = token.split_at(head_len);
+        let Some(fields) = head.strip_prefix(b"v1.") else {
+            return Err(TokenError::Forged);
+        };
+        if tail[0] != b'.' || tail[33] != b'.' {
             return Err(TokenError::Forged);
         }
-        let post_hex = &token[dots[0] + 1..dots[1]];
-        let issued = &token[dots[1] + 1..dots[2]];
-        let nonce_hex = &token[dots[2] + 1..dots[3]];
-        let tag_hex = &token[dots[3] + 1..];
-        let mut post = [0u8; MAX_POST_ID];
-        let post = decode_hex(post_hex, &mut post).ok_or(TokenError::Forged)?;
+        let Some(dot) = memchr::memchr(b'.', fields) else {
+            return Err(TokenError::Forged);
+        };
+        let (post_hex, issued) = (&fields[..dot], &fields[dot + 1..]);
+        let (nonce_hex, tag_hex) = (&tail[1..33], &tail[34..]);
+        // The MAC input, assembled in place: the post id is decoded straight into it.
+        let mut msg = [0u8; MAX_MSG];
+        let post_at = CONTEXT.len() + 4;
+        let post_len = decode_hex(post_hex, &mut msg[post_at..post_at + MAX_POST_ID])
+            .ok_or(TokenError::Forged)?
+            .len();
         let issued = parse_time(issued).ok_or(TokenError::Forged)?;
-        let mut nonce = [0u8; 16];
-        if decode_hex(nonce_hex, &mut nonce).map(<[u8]>::len) != Some(16) {
+        // Decoded into words kept in registers: byte arrays written piecewise and read back
+        // whole stalled on store forwarding.
+        let nonce = decode_words::<4>(nonce_hex).ok_or(TokenError::Forged)?;
+        let nonce = (u128::from(nonce[0])
+            | u128::from(nonce[1]) << 32
+            | u128::from(nonce[2]) << 64
+            | u128::from(nonce[3]) << 96)
+            .to_le_bytes();
+        let tag = decode_words::<8>(tag_hex).ok_or(TokenError::Forged)?;
+        // The tag's bytes are big-endian words, as SHA-256's state.
+        let tag = tag.map(u32::swap_bytes);
+        nonce_hint(&nonce);
+        let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
+        if !self.mac.verify(&msg[..len], &tag) {
             return Err(TokenError::Forged);
         }
-        let mut tag = [0u8; 32];
-        if decode_hex(tag_hex, &mut tag).map(<[u8]>::len) != Some(32) {
-            return Err(TokenError::Forged);
-        }
-        let mut mac = self.mac.clone();
-        feed(&mut mac, post, issued, &nonce);
-        // Constant-time comparison of the whole tag.
-        mac.verify_slice(&tag).map_err(|_| TokenError::Forged)?;
         // Only a genuine token gets to say which post it was for.
-        if post != post_id.trim().as_bytes() {
+        if msg[post_at..post_at + post_len] != *trim(post_id).as_bytes() {
             return Err(TokenError::WrongPost);
         }
         Ok(TokenInfo { issued, nonce })
@@ -252,7 +272,19 @@ impl FormTokens {
     /// Full verification at `now`: signature, post, minimum fill time and maximum age. Replays are
     /// caught by [`Rules`](crate::Rules), which remembers used nonces.
     pub fn verify(&self, token: &str, post_id: &str, now: i64) -> Result<TokenInfo, TokenError> {
-        let info = self.verify_signature(token, post_id)?;
+        self.verify_hinted(token, post_id, now, |_| {})
+    }
+
+    /// [`FormTokens::verify`] with a nonce hint (see `verify_signature_hinted`): the rules
+    /// prefetch the replay cache's lines for the nonce while the MAC is computed.
+    pub(crate) fn verify_hinted(
+        &self,
+        token: &str,
+        post_id: &str,
+        now: i64,
+        nonce_hint: impl FnOnce(&[u8; 16]),
+    ) -> Result<TokenInfo, TokenError> {
+        let info = self.verify_signature_hinted(token, post_id, nonce_hint)?;
         let elapsed = now.saturating_sub(info.issued);
         if elapsed < self.min_fill_secs {
             return Err(TokenError::TooFast {
@@ -270,19 +302,145 @@ impl FormTokens {
     }
 
     fn tag(&self, post: &[u8], issued: i64, nonce: &[u8; 16]) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        feed(&mut mac, post, issued, nonce);
-        mac.finalize().into_bytes().into()
+        let mut msg = [0u8; MAX_MSG];
+        let post_at = CONTEXT.len() + 4;
+        msg[post_at..post_at + post.len()].copy_from_slice(post);
+        let len = write_msg_around_post(&mut msg, post.len(), issued, nonce);
+        words_to_bytes(&self.mac.tag(&msg[..len]))
     }
 }
 
-/// Length-prefixed fields, so no two (post, time, nonce) triples feed the same bytes.
-fn feed(mac: &mut HmacSha256, post: &[u8], issued: i64, nonce: &[u8; 16]) {
-    mac.update(CONTEXT);
-    mac.update(&(post.len() as u32).to_be_bytes());
-    mac.update(post);
-    mac.update(&issued.to_be_bytes());
-    mac.update(nonce);
+/// Longest MAC input: context, post id length, post id, issue time, nonce.
+const MAX_MSG: usize = CONTEXT.len() + 4 + MAX_POST_ID + 8 + 16;
+
+/// Completes the MAC input in `msg` around the post id already at `CONTEXT.len() + 4`; returns its
+/// length. Length-prefixed fields, so no two (post, time, nonce) triples give the same bytes:
+/// `CONTEXT ‖ len(post) as u32 BE ‖ post ‖ issued as i64 BE ‖ nonce`.
+fn write_msg_around_post(
+    msg: &mut [u8; MAX_MSG],
+    post_len: usize,
+    issued: i64,
+    nonce: &[u8; 16],
+) -> usize {
+    let c = CONTEXT.len();
+    msg[..c].copy_from_slice(CONTEXT);
+    msg[c..c + 4].copy_from_slice(&(post_len as u32).to_be_bytes());
+    let at = c + 4 + post_len;
+    msg[at..at + 8].copy_from_slice(&issued.to_be_bytes());
+    msg[at + 8..at + 24].copy_from_slice(nonce);
+    at + 24
+}
+
+/// SHA-256's initial state (FIPS 180-4, 5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// HMAC-SHA256 (RFC 2104) over SHA-256's compression function, with the key schedule done once:
+/// it keeps the states after the inner and the outer key block, so a MAC of a message under 56
+/// bytes is exactly two compressions, with no buffering and no per-call key state to copy but
+/// these 64 bytes. The tests check it against the `hmac` crate.
+#[derive(Clone)]
+struct KeyedMac {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl KeyedMac {
+    fn new(key: &[u8]) -> KeyedMac {
+        let mut k = [0u8; 64];
+        if key.len() > k.len() {
+            k[..32].copy_from_slice(&Sha256::digest(key));
+        } else {
+            k[..key.len()].copy_from_slice(key);
+        }
+        let keyed = |pad: u8| {
+            let mut block = [0u8; 64];
+            for (b, k) in block.iter_mut().zip(k) {
+                *b = k ^ pad;
+            }
+            let mut state = SHA256_IV;
+            compress(&mut state, &block);
+            state
+        };
+        KeyedMac {
+            inner: keyed(0x36),
+            outer: keyed(0x5c),
+        }
+    }
+
+    /// The MAC of `msg`, as SHA-256 state words (the digest is their big-endian bytes).
+    fn tag(&self, msg: &[u8]) -> [u32; 8] {
+        let mut inner = self.inner;
+        finish(&mut inner, 64, msg);
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&words_to_bytes(&inner));
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        compress(&mut outer, &block);
+        outer
+    }
+
+    /// Whether `tag` is the MAC of `msg`, in constant time: all 32 bytes are compared whatever
+    /// they hold (XOR, then OR into one word, with no branch or early exit), so the time taken
+    /// says nothing about how much of a forged tag was right. `black_box` keeps the compiler from
+    /// turning the fold into a loop that stops at the first difference.
+    fn verify(&self, msg: &[u8], tag: &[u32; 8]) -> bool {
+        let mac = self.tag(msg);
+        let mut diff = 0u32;
+        for (w, t) in mac.iter().zip(tag) {
+            diff |= w ^ t;
+        }
+        std::hint::black_box(diff) == 0
+    }
+}
+
+/// Hashes `msg` and SHA-256's padding into `state`, which has already taken `done` bytes (a
+/// multiple of 64).
+fn finish(state: &mut [u32; 8], done: usize, msg: &[u8]) {
+    let mut blocks = msg.chunks_exact(64);
+    for block in &mut blocks {
+        compress(state, block.try_into().expect("64 bytes"));
+    }
+    let rest = blocks.remainder();
+    let mut last = [0u8; 128];
+    last[..rest.len()].copy_from_slice(rest);
+    last[rest.len()] = 0x80;
+    let end = if rest.len() + 9 <= 64 { 64 } else { 128 };
+    last[end - 8..end].copy_from_slice(&((done + msg.len()) as u64 * 8).to_be_bytes());
+    for block in last[..end].chunks_exact(64) {
+        compress(state, block.try_into().expect("64 bytes"));
+    }
+}
+
+/// SHA-256 of `msg` in one go, from the block function: no streaming state to fill and copy.
+pub(crate) fn sha256(msg: &[u8]) -> [u8; 32] {
+    let mut state = SHA256_IV;
+    finish(&mut state, 0, msg);
+    words_to_bytes(&state)
+}
+
+/// One SHA-256 block (SHA-NI when the CPU has it).
+fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
+}
+
+fn words_to_bytes(words: &[u32; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (o, w) in out.chunks_exact_mut(4).zip(words) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// `str::trim`, without its Unicode scan when both ends are visible ASCII (the usual case).
+pub(crate) fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 fn push_hex(out: &mut String, bytes: &[u8]) {
@@ -310,31 +468,88 @@ const HEX_VALUES: [u8; 256] = {
     t
 };
 
-/// Decodes lower- or upper-case hex into `buf`; `None` when odd, too long or not hex.
-fn decode_hex<'a>(s: &str, buf: &'a mut [u8]) -> Option<&'a [u8]> {
-    let s = s.as_bytes();
+/// Decodes lower- or upper-case hex into `buf`; `None` when odd, too long or not hex. Eight
+/// digits at a time (see [`hex8`]), the rest through [`HEX_VALUES`].
+fn decode_hex<'a>(s: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
     if !s.len().is_multiple_of(2) || s.len() / 2 > buf.len() {
         return None;
     }
-    // Any non-hex byte sets a high bit; checked once at the end.
+    let out = &mut buf[..s.len() / 2];
+    let mut digits = s.chunks_exact(8);
+    let mut bytes = out.chunks_exact_mut(4);
+    // Any non-hex digit clears the group's `Some`, any non-hex byte of the tail sets a high bit;
+    // both are checked once at the end.
+    let mut bad8 = 0;
+    for (o, d) in (&mut bytes).zip(&mut digits) {
+        let (v, bad) = hex8(u64::from_le_bytes(d.try_into().expect("8 digits")));
+        bad8 |= bad;
+        o.copy_from_slice(&v.to_le_bytes());
+    }
     let mut bad = 0u8;
-    for (out, pair) in buf.iter_mut().zip(s.chunks_exact(2)) {
+    for (o, pair) in bytes
+        .into_remainder()
+        .iter_mut()
+        .zip(digits.remainder().chunks_exact(2))
+    {
         let (hi, lo) = (
             HEX_VALUES[usize::from(pair[0])],
             HEX_VALUES[usize::from(pair[1])],
         );
         bad |= hi | lo;
-        *out = hi << 4 | (lo & 15);
+        *o = hi << 4 | (lo & 15);
     }
-    (bad & 0xF0 == 0).then_some(&buf[..s.len() / 2])
+    (bad8 == 0 && bad & 0xF0 == 0).then_some(&*out)
+}
+
+/// Exactly `8 * W` hex digits as `W` words, each the little-endian form of its four bytes;
+/// `None` when any is not hex. Always inlined, so that the words stay in registers.
+#[inline(always)]
+fn decode_words<const W: usize>(s: &[u8]) -> Option<[u32; W]> {
+    if s.len() != 8 * W {
+        return None;
+    }
+    let mut out = [0u32; W];
+    let mut bad8 = 0;
+    for (o, d) in out.iter_mut().zip(s.chunks_exact(8)) {
+        let (v, bad) = hex8(u64::from_le_bytes(d.try_into().expect("8 digits")));
+        bad8 |= bad;
+        *o = v;
+    }
+    (bad8 == 0).then_some(out)
+}
+
+/// Eight hex digits (the bytes of `x`, first digit lowest) as four bytes (first byte lowest), and
+/// a word that is not 0 when any is not a hex digit; branch-free SWAR. Each byte of `x & 0x7f…`
+/// plus a constant below 0x80 stays below 0x100, so no carry crosses bytes and the sum's high bit
+/// says whether the byte was at least `0x80 − constant`.
+#[inline]
+fn hex8(x: u64) -> (u32, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let low7 = x & !HIGH;
+    // 0x80 in each byte that is at least `c`.
+    let at_least = |v: u64, c: u8| v.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
+    let digit = at_least(low7, b'0') & !at_least(low7, b'9' + 1);
+    let folded = low7 | (ONES * 0x20);
+    let letter = at_least(folded, b'a') & !at_least(folded, b'f' + 1);
+    // Every byte must be a digit or a letter, and ASCII.
+    let bad = ((digit | letter) ^ HIGH) | (x & HIGH);
+    // Digit values: the low nibble, plus 9 for letters ('a' and 'A' end in 1).
+    let nibbles = (low7 & (ONES * 0x0F)) + (letter >> 7) * 9;
+    // Pairs of nibbles (first one high) into the low byte of each 16-bit lane, then the four
+    // lanes' bytes together.
+    const LANES: u64 = 0x000F_000F_000F_000F;
+    let pairs = (nibbles & LANES) << 4 | (nibbles >> 8) & LANES;
+    let halves = (pairs | pairs >> 8) & 0x0000_FFFF_0000_FFFF;
+    ((halves | halves >> 16) as u32, bad)
 }
 
 /// Unsigned decimal, at most 18 digits (no overflow, no sign, no spaces).
-fn parse_time(s: &str) -> Option<i64> {
-    if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+fn parse_time(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 18 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.parse().ok()
+    Some(s.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0')))
 }
 
 /// The placeholder in [`FORM_SNIPPET`] that the page template replaces with a token from
@@ -398,10 +613,148 @@ mod tests {
         push_hex(&mut s, &[0, 1, 0xab, 0xff]);
         assert_eq!(s, "0001abff");
         let mut buf = [0u8; 4];
-        assert_eq!(decode_hex(&s, &mut buf), Some(&[0, 1, 0xab, 0xff][..]));
-        assert_eq!(decode_hex("0", &mut buf), None);
-        assert_eq!(decode_hex("zz", &mut buf), None);
-        assert_eq!(decode_hex("0001abff00", &mut buf), None);
+        assert_eq!(
+            decode_hex(s.as_bytes(), &mut buf),
+            Some(&[0, 1, 0xab, 0xff][..])
+        );
+        assert_eq!(decode_hex(b"0", &mut buf), None);
+        assert_eq!(decode_hex(b"zz", &mut buf), None);
+        assert_eq!(decode_hex(b"0001abff00", &mut buf), None);
+    }
+
+    #[test]
+    fn eight_digits_at_a_time_match_the_table() {
+        let table = |d: &[u8]| {
+            let mut out = [0u8; 4];
+            for (o, p) in out.iter_mut().zip(d.chunks_exact(2)) {
+                let (hi, lo) = (HEX_VALUES[usize::from(p[0])], HEX_VALUES[usize::from(p[1])]);
+                if (hi | lo) & 0xF0 != 0 {
+                    return None;
+                }
+                *o = hi << 4 | lo;
+            }
+            Some(u32::from_le_bytes(out))
+        };
+        // Every byte value in every position, among valid digits of both cases.
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut d = *b"09afAF5c";
+                d[pos] = b;
+                let (v, bad) = hex8(u64::from_le_bytes(d));
+                assert_eq!((bad == 0).then_some(v), table(&d), "{d:?}");
+            }
+        }
+        let mut buf = [0u8; 12];
+        let s = &b"00112233445566778899AaBbCcDdEeFf"[..24];
+        assert_eq!(
+            decode_hex(s, &mut buf),
+            Some(&[0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb][..])
+        );
+        assert_eq!(decode_hex(b"0011223g4455", &mut buf), None);
+        assert_eq!(decode_hex("00112233445566é7".as_bytes(), &mut buf), None);
+        assert_eq!(
+            decode_words::<1>(b"0a1B2c3D"),
+            Some([u32::from_le_bytes([0x0a, 0x1b, 0x2c, 0x3d])])
+        );
+        assert_eq!(decode_words::<1>(b"0a1B2c3"), None);
+        assert_eq!(decode_words::<1>(b"0a1B2c3x"), None);
+    }
+
+    #[test]
+    fn sha256_is_sha256() {
+        for len in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 300] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 13 + 1) as u8).collect();
+            assert_eq!(sha256(&msg)[..], Sha256::digest(&msg)[..], "{len}");
+        }
+    }
+
+    #[test]
+    fn mac_is_hmac_sha256() {
+        use hmac::{Hmac, Mac};
+        // Short, one-block, long (hashed) keys; messages around the padding boundaries.
+        for key in [
+            &b"0123456789abcdef"[..],
+            &[7u8; 64],
+            &[9u8; 65],
+            &[1u8; 200],
+        ] {
+            let ours = KeyedMac::new(key);
+            for len in [0, 1, 50, 55, 56, 63, 64, 65, 119, 120, 200, MAX_MSG] {
+                let msg: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+                let mut theirs = Hmac::<Sha256>::new_from_slice(key).unwrap();
+                theirs.update(&msg);
+                let expected: [u8; 32] = theirs.finalize().into_bytes().into();
+                assert_eq!(
+                    words_to_bytes(&ours.tag(&msg)),
+                    expected,
+                    "{} {len}",
+                    key.len()
+                );
+                let words = expected
+                    .chunks_exact(4)
+                    .map(|w| u32::from_be_bytes(w.try_into().unwrap()));
+                let mut words: [u32; 8] = std::array::from_fn({
+                    let mut words = words;
+                    move |_| words.next().unwrap()
+                });
+                assert!(ours.verify(&msg, &words));
+                words[7] ^= 1;
+                assert!(!ours.verify(&msg, &words));
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_keep_their_format() {
+        // A token made by the HMAC crate's code before the hand-rolled MAC must still verify.
+        use hmac::{Hmac, Mac};
+        let secret = b"0123456789abcdef0123";
+        let mut m = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+        m.update(CONTEXT);
+        m.update(&3u32.to_be_bytes());
+        m.update(b"abc");
+        m.update(&1_000i64.to_be_bytes());
+        m.update(&[0x5a; 16]);
+        let mut tok = String::from("v1.");
+        push_hex(&mut tok, b"abc");
+        tok.push_str(".1000.");
+        push_hex(&mut tok, &[0x5a; 16]);
+        tok.push('.');
+        push_hex(&mut tok, &m.finalize().into_bytes());
+        assert_eq!(
+            tokens().verify(&tok, "abc", 1_010),
+            Ok(TokenInfo {
+                issued: 1_000,
+                nonce: [0x5a; 16]
+            })
+        );
+        assert_eq!(
+            tokens()
+                .verify(&format!(" {tok}\n"), "abc", 1_010)
+                .map(|i| i.issued),
+            Ok(1_000)
+        );
+        for bad in [
+            "",
+            "v1",
+            "v1.",
+            "v2.61.1.00.00",
+            &tok[1..],
+            &tok[..tok.len() - 1],
+        ] {
+            assert!(tokens().verify(bad, "abc", 1_010).is_err(), "{bad}");
+        }
+        assert_eq!(
+            tokens().verify("  ", "abc", 1_010),
+            Err(TokenError::Missing)
+        );
+        let upper = tok.to_uppercase().replacen("V1", "v1", 1);
+        assert!(tokens().verify(&upper, "abc", 1_010).is_ok());
+        let two_dots = tok.replacen(".1000.", ".10.00.", 1);
+        assert_eq!(
+            tokens().verify(&two_dots, "abc", 1_010),
+            Err(TokenError::Forged)
+        );
     }
 
     #[test]
