@@ -101,15 +101,21 @@ impl<'a> View<'a> {
         s.words.clear();
         let mut email = None;
         if needs.words {
-            // Copied whole, ASCII-folded in one pass, then the non-ASCII fields fixed in place.
+            // Copied whole (with ASCII placeholders for the separators), ASCII-folded in one pass
+            // that also tells whether anything is not ASCII, then the non-ASCII fields fixed in
+            // place.
             for (i, f) in fields.iter().enumerate() {
                 s.words.extend_from_slice(f.as_bytes());
                 word_ends[i] = s.words.len();
-                s.words.push(FIELD_SEP);
+                s.words.push(0);
             }
-            ascii_lower(&mut s.words);
+            let all_ascii = ascii_lower(&mut s.words) < 0x80;
             let mut start = 0;
             for (i, f) in fields.iter().enumerate() {
+                s.words[word_ends[i]] = FIELD_SEP;
+                if all_ascii {
+                    continue;
+                }
                 if !f.is_ascii() && !lower_non_ascii(f, &mut s.words[start..word_ends[i]]) {
                     // A lower case of another length: field by field, char by char.
                     s.words.clear();
@@ -344,34 +350,37 @@ pub(crate) fn lower_into(s: &str, out: &mut String) {
 pub(crate) fn lower_append(s: &str, out: &mut Vec<u8>) {
     let a = out.len();
     out.extend_from_slice(s.as_bytes());
-    ascii_lower(&mut out[a..]);
-    if !s.is_ascii() && !lower_non_ascii(s, &mut out[a..]) {
+    if ascii_lower(&mut out[a..]) >= 0x80 && !lower_non_ascii(s, &mut out[a..]) {
         out.truncate(a);
         lower_append_chars(s, out);
     }
 }
 
-/// ASCII capitals in `t` made lower case; other bytes (non-ASCII ones too) are left alone. Blocks
-/// of 32 bytes, which the compiler turns into SIMD; a short tail is redone as the last (overlapping)
-/// block, since folding twice changes nothing.
-pub(crate) fn ascii_lower(t: &mut [u8]) {
-    fn block(b: &mut [u8]) {
+/// ASCII capitals in `t` made lower case; other bytes (non-ASCII ones too) are left alone. Returns
+/// the OR of all bytes (below 0x80 when `t` is ASCII). Blocks of 32 bytes, which the compiler turns
+/// into SIMD; a short tail is redone as the last (overlapping) block, since folding twice changes
+/// nothing.
+pub(crate) fn ascii_lower(t: &mut [u8]) -> u8 {
+    fn block(b: &mut [u8]) -> u8 {
+        let mut all = 0;
         for c in b {
+            all |= *c;
             *c |= u8::from(c.wrapping_sub(b'A') < 26) << 5;
         }
+        all
     }
     const N: usize = 32;
     if t.len() < N {
-        block(t);
-        return;
+        return block(t);
     }
     let last = t.len() - N;
+    let mut all = 0;
     let mut i = 0;
     while i < last {
-        block(&mut t[i..i + N]);
+        all |= block(&mut t[i..i + N]);
         i += N;
     }
-    block(&mut t[last..]);
+    all | block(&mut t[last..])
 }
 
 /// Lower-cases in place the non-ASCII characters of `t`, a copy of `s` with ASCII already folded;
