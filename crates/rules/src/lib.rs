@@ -508,7 +508,7 @@ impl Rules {
             duplicate,
             ..found
         };
-        if let Some(h) = self.phase(true, c, &view, &found) {
+        if let Some(h) = self.phase::<true>(c, &view, &found) {
             return RuleOutcome::Hit(h);
         }
         if let Some(min) = self.min_approved.filter(|_| !ctx.authors.is_empty()) {
@@ -523,76 +523,91 @@ impl Rules {
                 }
             }
         }
-        match self.phase(false, c, &view, &found) {
+        match self.phase::<false>(c, &view, &found) {
             Some(h) => RuleOutcome::Hit(h),
             None => RuleOutcome::Pass,
         }
     }
 
-    fn phase(&self, block: bool, c: &Comment, v: &View<'_>, f: &Found) -> Option<RuleHit> {
-        let order = if block { &BLOCK_ORDER } else { &HOLD_ORDER };
-        let here = |a: Action| a.is_block() == block;
-        for slot in order {
-            let h = match *slot {
-                Slot::Honeypot => match self.honeypot {
-                    Some(a) if here(a) => {
-                        c.honeypot_value().filter(|v| !trim(v).is_empty()).map(|_| {
-                            let name = c.honeypot_field_name.as_deref().unwrap_or("");
-                            mk(a, RuleId::Honeypot, format!("field {name:?} filled in"))
-                        })
-                    }
-                    _ => None,
-                },
-                Slot::Token => match (&self.token, &f.token) {
-                    (Some(t), Some((rule, detail))) if here(t.action) => {
-                        Some(mk(t.action, *rule, detail.clone()))
-                    }
-                    _ => None,
-                },
-                Slot::CommentType => match f.comment_type {
-                    Some((a, i)) if here(a) => Some(mk(
-                        a,
-                        RuleId::CommentType,
-                        format!("comment_type {}", self.types[i].0),
-                    )),
-                    _ => None,
-                },
-                Slot::Disallowed | Slot::Moderation => {
-                    let (list, rule, known) = match slot {
-                        Slot::Disallowed => (&self.disallowed, RuleId::Disallowed, f.words.0),
-                        _ => (&self.moderation, RuleId::Moderation, f.words.1),
-                    };
-                    match list {
-                        Some((l, a)) if here(*a) => l.find(v, known).map(|d| mk(*a, rule, d)),
-                        _ => None,
-                    }
+    /// The first hit of the block phase (`BLOCK`) or the hold phase, in that phase's order. The
+    /// order is a constant and each slot's code is inlined in place: no dispatch per slot.
+    fn phase<const BLOCK: bool>(&self, c: &Comment, v: &View<'_>, f: &Found) -> Option<RuleHit> {
+        let [s0, s1, s2, s3, s4, s5, s6, s7] = if BLOCK { BLOCK_ORDER } else { HOLD_ORDER };
+        self.slot::<BLOCK>(s0, c, v, f)
+            .or_else(|| self.slot::<BLOCK>(s1, c, v, f))
+            .or_else(|| self.slot::<BLOCK>(s2, c, v, f))
+            .or_else(|| self.slot::<BLOCK>(s3, c, v, f))
+            .or_else(|| self.slot::<BLOCK>(s4, c, v, f))
+            .or_else(|| self.slot::<BLOCK>(s5, c, v, f))
+            .or_else(|| self.slot::<BLOCK>(s6, c, v, f))
+            .or_else(|| self.slot::<BLOCK>(s7, c, v, f))
+    }
+
+    /// One rule's hit in the phase, if it belongs to it.
+    #[inline(always)]
+    fn slot<const BLOCK: bool>(
+        &self,
+        slot: Slot,
+        c: &Comment,
+        v: &View<'_>,
+        f: &Found,
+    ) -> Option<RuleHit> {
+        let here = |a: Action| a.is_block() == BLOCK;
+        match slot {
+            Slot::Honeypot => match self.honeypot {
+                Some(a) if here(a) => {
+                    c.honeypot_value().filter(|v| !trim(v).is_empty()).map(|_| {
+                        let name = c.honeypot_field_name.as_deref().unwrap_or("");
+                        mk(a, RuleId::Honeypot, format!("field {name:?} filled in"))
+                    })
                 }
-                Slot::Flood => match (&self.flood, &f.flood) {
-                    (Some(r), Some(d)) if here(r.action) => {
-                        Some(mk(r.action, RuleId::Flood, d.clone()))
-                    }
+                _ => None,
+            },
+            Slot::Token => match (&self.token, &f.token) {
+                (Some(t), Some((rule, detail))) if here(t.action) => {
+                    Some(mk(t.action, *rule, detail.clone()))
+                }
+                _ => None,
+            },
+            Slot::CommentType => match f.comment_type {
+                Some((a, i)) if here(a) => Some(mk(
+                    a,
+                    RuleId::CommentType,
+                    format!("comment_type {}", self.types[i].0),
+                )),
+                _ => None,
+            },
+            Slot::Disallowed | Slot::Moderation => {
+                let (list, rule, known) = match slot {
+                    Slot::Disallowed => (&self.disallowed, RuleId::Disallowed, f.words.0),
+                    _ => (&self.moderation, RuleId::Moderation, f.words.1),
+                };
+                match list {
+                    Some((l, a)) if here(*a) => l.find(v, known).map(|d| mk(*a, rule, d)),
                     _ => None,
-                },
-                Slot::Duplicate => match (&self.duplicates, &f.duplicate) {
-                    (Some(r), Some(d)) if here(r.action) => {
-                        Some(mk(r.action, RuleId::Duplicate, d.clone()))
-                    }
-                    _ => None,
-                },
-                Slot::Links => match self.links {
-                    Some((max, a)) if here(a) && v.links >= max => Some(mk(
-                        a,
-                        RuleId::MaxLinks,
-                        format!("{} links (held at {max} or more)", v.links),
-                    )),
-                    _ => None,
-                },
-            };
-            if h.is_some() {
-                return h;
+                }
             }
+            Slot::Flood => match (&self.flood, &f.flood) {
+                (Some(r), Some(d)) if here(r.action) => {
+                    Some(mk(r.action, RuleId::Flood, d.clone()))
+                }
+                _ => None,
+            },
+            Slot::Duplicate => match (&self.duplicates, &f.duplicate) {
+                (Some(r), Some(d)) if here(r.action) => {
+                    Some(mk(r.action, RuleId::Duplicate, d.clone()))
+                }
+                _ => None,
+            },
+            Slot::Links => match self.links {
+                Some((max, a)) if here(a) && v.links >= max => Some(mk(
+                    a,
+                    RuleId::MaxLinks,
+                    format!("{} links (held at {max} or more)", v.links),
+                )),
+                _ => None,
+            },
         }
-        None
     }
 
     fn trusted_role<'c>(&self, c: &'c Comment) -> Option<&'c str> {
