@@ -557,18 +557,29 @@ fn find_close_anchor(b: &[u8], from: usize) -> usize {
     }
 }
 
-/// Bytes that end a URL's host part: `/ ? # " ' < > ( ) \\ ,` and ASCII whitespace (tab to
-/// carriage return, and space).
-static HOST_END: [bool; 128] = {
-    let mut t = [false; 128];
+/// What a byte means when scanning a URL's host part: [`HOST_PLAIN`], [`HOST_END`] (`/ ? # " ' <
+/// > ( ) \\ ,` and ASCII whitespace: tab to carriage return, and space), `@`, `:`, or
+/// [`HOST_NON_ASCII`].
+static HOST_CLASS: [u8; 256] = {
+    let mut t = [HOST_PLAIN; 256];
     let ends = b"/?#\"'<>()\\, \t\n\x0B\x0C\r";
     let mut i = 0;
     while i < ends.len() {
-        t[ends[i] as usize] = true;
+        t[ends[i] as usize] = HOST_END;
         i += 1;
+    }
+    t[b'@' as usize] = b'@';
+    t[b':' as usize] = b':';
+    let mut c = 0x80;
+    while c < 256 {
+        t[c] = HOST_NON_ASCII;
+        c += 1;
     }
     t
 };
+const HOST_PLAIN: u8 = 0;
+const HOST_END: u8 = 1;
+const HOST_NON_ASCII: u8 = 2;
 
 /// Appends the lower-cased host at the start of `rest` (the text after `scheme://`): up to the
 /// first delimiter or whitespace (`char::is_whitespace`), without user info (up to the last `@`),
@@ -579,21 +590,17 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
     let (mut start, mut colon, mut ascii) = (0, None, true);
     let mut end = 0;
     while end < b.len() {
-        let c = b[end];
-        if c < 0x80 {
-            if HOST_END[usize::from(c)] {
-                break;
+        match HOST_CLASS[usize::from(b[end])] {
+            HOST_PLAIN => {}
+            HOST_END => break,
+            b'@' => (start, colon) = (end + 1, None),
+            b':' => colon = Some(end),
+            _ => {
+                if unicode_space_at(&b[end..]) > 0 {
+                    break;
+                }
+                ascii = false;
             }
-            if c == b'@' {
-                (start, colon) = (end + 1, None);
-            } else if c == b':' {
-                colon = Some(end);
-            }
-        } else {
-            if unicode_space_at(&b[end..]) > 0 {
-                break;
-            }
-            ascii = false;
         }
         end += 1;
     }
