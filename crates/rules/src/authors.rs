@@ -132,16 +132,21 @@ fn fold_into(buf: &mut [u8], at: usize, s: &str) -> Option<usize> {
         if n + 13 > buf.len() {
             return None;
         }
-        if ch.is_ascii() {
-            buf[n] = (ch as u8).to_ascii_lowercase();
-            n += 1;
-        } else {
-            for lc in ch.to_lowercase() {
-                n += lc.encode_utf8(&mut buf[n..]).len();
-            }
-        }
+        n = put_lower(buf, n, ch);
     }
     Some(n)
+}
+
+/// Writes `ch` lower-cased into `buf` at `n` (room for 12 bytes needed); returns where it ends.
+fn put_lower(buf: &mut [u8], mut n: usize, ch: char) -> usize {
+    if ch.is_ascii() {
+        buf[n] = (ch as u8).to_ascii_lowercase();
+        return n + 1;
+    }
+    for lc in ch.to_lowercase() {
+        n += lc.encode_utf8(&mut buf[n..]).len();
+    }
+    n
 }
 
 /// Feeds the lower-cased text through a stack buffer: no allocation, ASCII without branching on
@@ -164,14 +169,7 @@ fn feed_folded(h: &mut Sha256, s: &str) {
             h.update(&buf[..n]);
             n = 0;
         }
-        if ch.is_ascii() {
-            buf[n] = (ch as u8).to_ascii_lowercase();
-            n += 1;
-        } else {
-            for lc in ch.to_lowercase() {
-                n += lc.encode_utf8(&mut buf[n..]).len();
-            }
-        }
+        n = put_lower(&mut buf, n, ch);
     }
     h.update(&buf[..n]);
 }
