@@ -9,7 +9,8 @@ use ferret_features::Comment;
 use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
-use crate::token::{sha256, trim};
+use crate::scan::trim;
+use crate::token::sha256;
 
 /// An author as the Akismet plugin matches previously approved comments: e-mail + name + URL,
 /// each trimmed and case-folded (MySQL's case-insensitive comparison). Authors without an e-mail

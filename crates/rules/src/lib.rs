@@ -664,11 +664,11 @@ impl Rules {
 impl TokenRule {
     /// The failed check, if the token fails. Rechecks verify the signature and post only.
     fn check(&self, c: &Comment, now: i64, fresh: bool) -> Option<(RuleId, String)> {
-        let token = c.server.get(&self.field).map(|t| t.trim()).unwrap_or("");
+        let token = c.server.get(&self.field).map(|t| trim(t)).unwrap_or("");
         let post = c
             .server
             .get(&self.post_field)
-            .map(|p| p.trim())
+            .map(|p| trim(p))
             .filter(|p| !p.is_empty())
             .or(c.permalink.as_deref())
             .unwrap_or("");

@@ -469,6 +469,7 @@ impl<V> Names<V> {
         self
     }
 
+    #[inline]
     fn get(&self, key: &[u8]) -> Option<&V> {
         if self.lens >> key.len().min(63) & 1 == 0 {
             return None;

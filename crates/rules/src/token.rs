@@ -12,6 +12,7 @@ use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
 
 use crate::error::RulesError;
+use crate::scan::trim;
 
 /// Domain separation: a MAC made by this scheme is never valid for another use of the same key.
 const CONTEXT: &[u8] = b"ferret-form-token-v1";
@@ -432,15 +433,6 @@ fn words_to_bytes(words: &[u32; 8]) -> [u8; 32] {
         o.copy_from_slice(&w.to_be_bytes());
     }
     out
-}
-
-/// `str::trim`, without its Unicode scan when both ends are visible ASCII (the usual case).
-pub(crate) fn trim(s: &str) -> &str {
-    match s.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
-        [only] if only.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
 }
 
 fn push_hex(out: &mut String, bytes: &[u8]) {
