@@ -10,7 +10,7 @@ use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::config::{KeysConfig, ListSource};
 use crate::error::{EntryAt, Result, RulesError};
-use crate::scan::{Needs, View, FIELD_NAMES};
+use crate::scan::{trim_end_byte, Needs, View, FIELD_NAMES};
 use crate::words::{Known, PairMatcher, WordMatcher, SMALL};
 
 /// One list entry and where it came from.
@@ -548,11 +548,7 @@ impl EmailTable {
             return Some(a);
         }
         let at = email.iter().rposition(|&b| b == b'@')?;
-        let mut domain = &email[at + 1..];
-        while let [rest @ .., b'.'] = domain {
-            domain = rest;
-        }
-        suffixes(domain)
+        suffixes(trim_end_byte(&email[at + 1..], b'.'))
             .find_map(|d| self.domains.get(d))
             .map(String::as_str)
     }

@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
+use crate::token::HEX_VALUES;
+
 /// `://`, searched in every author URL and content: the searcher is built once.
 static SCHEME_END: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"://"));
@@ -204,25 +206,26 @@ impl<'a> View<'a> {
 
 /// `s.trim()`, with a shortcut for the usual case of a printable ASCII byte at both ends.
 pub(crate) fn trim(s: &str) -> &str {
-    match s.as_bytes() {
-        [] => s,
-        [first, .., last] | [first @ last] if is_graphic(*first) && is_graphic(*last) => s,
-        _ => s.trim(),
+    if trimmed_already(s.as_bytes()) {
+        s
+    } else {
+        s.trim()
     }
 }
 
 /// [`trim`] of UTF-8 bytes.
 fn trim_bytes(b: &[u8]) -> &[u8] {
-    match b {
-        [] => b,
-        [first, .., last] | [first @ last] if is_graphic(*first) && is_graphic(*last) => b,
-        // Never fails: `b` is whole UTF-8 sequences.
-        _ => std::str::from_utf8(b).map_or(b, |s| s.trim().as_bytes()),
+    if trimmed_already(b) {
+        return b;
     }
+    // Never fails: `b` is whole UTF-8 sequences.
+    std::str::from_utf8(b).map_or(b, |s| s.trim().as_bytes())
 }
 
-fn is_graphic(b: u8) -> bool {
-    (b'!'..=b'~').contains(&b)
+/// Empty, or printable ASCII at both ends: nothing for `str::trim` to take off.
+fn trimmed_already(b: &[u8]) -> bool {
+    let graphic = |b: &u8| b.is_ascii_graphic();
+    b.first().is_none_or(graphic) && b.last().is_none_or(graphic)
 }
 
 /// `s.trim().parse::<IpAddr>().ok()`: dotted-quad IPv4 (the common case) parsed here, anything
@@ -239,12 +242,7 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
 /// IPv6 of hex groups (1 to 4 digits) with at most one `::`; `None` for anything else, embedded
 /// IPv4 included, which the standard library then parses.
 fn parse_ipv6(b: &[u8]) -> Option<[u16; 8]> {
-    let hex = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
+    let hex = |c: u8| Some(HEX_VALUES[usize::from(c)]).filter(|&d| d != 0xFF);
     let mut groups = [0u16; 8];
     let (mut n, mut gap) = (0, None);
     let mut i = 0;
@@ -313,10 +311,10 @@ fn parse_ipv4(b: &[u8]) -> Option<[u8; 4]> {
     parts.next().is_none().then_some(out)
 }
 
-/// `s` without trailing `c` (ASCII).
-pub(crate) fn trim_end_byte(s: &str, c: u8) -> &str {
-    let n = s.bytes().rposition(|b| b != c).map_or(0, |i| i + 1);
-    &s[..n]
+/// `b` without trailing `c` bytes.
+pub(crate) fn trim_end_byte(b: &[u8], c: u8) -> &[u8] {
+    let n = b.iter().rposition(|&x| x != c).map_or(0, |i| i + 1);
+    &b[..n]
 }
 
 /// The end of the ASCII run starting at `i`: eight bytes at a time.
@@ -610,16 +608,16 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
     } else if let Some(colon) = colon {
         host = &rest[start..colon];
     }
-    let host = trim_end_byte(host, b'.');
+    // Trailing dots are ASCII: cutting them keeps `host` on a char boundary.
+    let host = &host[..trim_end_byte(host.as_bytes(), b'.').len()];
     if host.is_empty() || host.len() > 253 {
         return;
     }
     let a = hosts.len();
-    hosts.push_str(host);
     if ascii {
+        hosts.push_str(host);
         hosts[a..].make_ascii_lowercase();
     } else {
-        hosts.truncate(a);
         hosts.extend(host.chars().flat_map(char::to_lowercase));
     }
     spans.push((a, hosts.len()));
@@ -858,7 +856,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        // Every string of up to 8 characters over a small alphabet, from a fixed walk.
+        // Strings of up to 8 characters over a small alphabet, from a fixed pseudo-random walk.
         let alphabet = b"0129.:a ";
         let mut x = 1u64;
         for _ in 0..20_000 {

@@ -444,7 +444,7 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 }
 
 /// Hex digit values; 0xFF for every other byte.
-const HEX_VALUES: [u8; 256] = {
+pub(crate) const HEX_VALUES: [u8; 256] = {
     let mut t = [0xFF; 256];
     let mut i = 0;
     while i < 10 {
