@@ -244,21 +244,108 @@ fn build_regex(list: &str, entries: Vec<Entry>) -> Result<(RegexSet, Vec<String>
     }
 }
 
-/// IPs and CIDR ranges: for each prefix length in use, a map from the masked network to its
-/// entry. A lookup is one hash probe per distinct prefix length (at most 33 for v4, 129 for v6;
-/// real lists use a handful).
+/// IPs and CIDR ranges, by family. A lookup is one hash probe per distinct prefix length (at most
+/// 33 for v4, 129 for v6; real lists use a handful).
 #[derive(Default)]
 struct IpTable {
-    v4: Vec<(u8, HashMap<u32, String>)>,
-    v6: Vec<(u8, HashMap<u128, String>)>,
-    /// A [`Sieve`] for each large map, by the same index.
-    v4_sieves: Vec<Option<Sieve>>,
-    v6_sieves: Vec<Option<Sieve>>,
+    v4: Prefixes<u32>,
+    v6: Prefixes<u128>,
     len: usize,
 }
 
-fn v6_key(net: u128) -> u64 {
-    (net as u64) ^ ((net >> 64) as u64).rotate_left(32)
+/// An address of one family as an integer: IPv4 as `u32`, IPv6 as `u128`.
+trait Net: std::hash::Hash + Eq + Copy {
+    /// The address with only its first `len` bits kept.
+    fn prefix(self, len: u8) -> Self;
+    /// The key a [`Sieve`] hashes.
+    fn sieve_key(self) -> u64;
+}
+
+impl Net for u32 {
+    fn prefix(self, len: u8) -> u32 {
+        if len == 0 {
+            0
+        } else {
+            self & u32::MAX << (32 - u32::from(len))
+        }
+    }
+
+    fn sieve_key(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl Net for u128 {
+    fn prefix(self, len: u8) -> u128 {
+        if len == 0 {
+            0
+        } else {
+            self & u128::MAX << (128 - u32::from(len))
+        }
+    }
+
+    fn sieve_key(self) -> u64 {
+        (self as u64) ^ ((self >> 64) as u64).rotate_left(32)
+    }
+}
+
+/// The networks of one family: for each prefix length in use, a map from the masked network to
+/// its entry, with a [`Sieve`] in front when the map is large.
+struct Prefixes<K> {
+    /// Longest prefix first once sealed: the most specific entry is named.
+    tables: Vec<Prefix<K>>,
+}
+
+struct Prefix<K> {
+    len: u8,
+    map: HashMap<K, String>,
+    sieve: Option<Sieve>,
+}
+
+impl<K> Default for Prefixes<K> {
+    fn default() -> Self {
+        Prefixes { tables: Vec::new() }
+    }
+}
+
+impl<K: Net> Prefixes<K> {
+    /// Adds `addr/len` (host bits after the prefix ignored: 192.0.2.7/24 is 192.0.2.0/24) unless
+    /// that network is listed already (the first entry wins).
+    fn insert(&mut self, addr: K, len: u8, entry: String) {
+        let i = match self.tables.iter().position(|t| t.len == len) {
+            Some(i) => i,
+            None => {
+                self.tables.push(Prefix {
+                    len,
+                    map: HashMap::default(),
+                    sieve: None,
+                });
+                self.tables.len() - 1
+            }
+        };
+        self.tables[i].map.entry(addr.prefix(len)).or_insert(entry);
+    }
+
+    /// Orders the tables longest prefix first and builds their sieves, once every entry is in.
+    fn seal(&mut self) {
+        self.tables.sort_by_key(|t| std::cmp::Reverse(t.len));
+        for t in &mut self.tables {
+            t.sieve = Sieve::build(t.map.keys().map(|&k| k.sieve_key()));
+        }
+    }
+
+    fn find(&self, addr: K) -> Option<&str> {
+        self.tables
+            .iter()
+            .find_map(|t| {
+                let net = addr.prefix(t.len);
+                match &t.sieve {
+                    Some(s) if !s.may_contain(net.sieve_key()) => None,
+                    _ => t.map.get(&net),
+                }
+            })
+            .map(String::as_str)
+    }
 }
 
 /// A blocked Bloom filter in front of a large table (at least [`Sieve::MIN`] keys). Most lookups
@@ -311,22 +398,6 @@ impl Sieve {
     }
 }
 
-fn mask4(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(len))
-    }
-}
-
-fn mask6(len: u8) -> u128 {
-    if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(len))
-    }
-}
-
 impl IpTable {
     fn build(list: &str, entries: Vec<Entry>) -> Result<IpTable> {
         let mut t = IpTable::default();
@@ -351,30 +422,14 @@ impl IpTable {
                     Err(_) => return Err(bad("prefix length is not a number")),
                 },
             };
-            // Host bits after the prefix are ignored: 192.0.2.7/24 is 192.0.2.0/24.
             match addr {
-                IpAddr::V4(a) => {
-                    let net = u32::from(a) & mask4(len);
-                    insert(&mut t.v4, len, net, e.clone());
-                }
-                IpAddr::V6(a) => {
-                    let net = u128::from(a) & mask6(len);
-                    insert(&mut t.v6, len, net, e.clone());
-                }
+                IpAddr::V4(a) => t.v4.insert(u32::from(a), len, e.clone()),
+                IpAddr::V6(a) => t.v6.insert(u128::from(a), len, e.clone()),
             }
             t.len += 1;
         }
-        // Longest prefix first: the most specific entry is named.
-        t.v4.sort_by_key(|&(l, _)| std::cmp::Reverse(l));
-        t.v6.sort_by_key(|&(l, _)| std::cmp::Reverse(l));
-        t.v4_sieves =
-            t.v4.iter()
-                .map(|(_, m)| Sieve::build(m.keys().map(|&k| u64::from(k))))
-                .collect();
-        t.v6_sieves =
-            t.v6.iter()
-                .map(|(_, m)| Sieve::build(m.keys().map(|&k| v6_key(k))))
-                .collect();
+        t.v4.seal();
+        t.v6.seal();
         Ok(t)
     }
 
@@ -384,52 +439,10 @@ impl IpTable {
             v4 => v4,
         };
         match ip {
-            IpAddr::V4(a) => {
-                let a = u32::from(a);
-                self.v4
-                    .iter()
-                    .zip(&self.v4_sieves)
-                    .find_map(|((l, m), sieve)| {
-                        let net = a & mask4(*l);
-                        match sieve {
-                            Some(s) if !s.may_contain(u64::from(net)) => None,
-                            _ => m.get(&net),
-                        }
-                    })
-                    .map(String::as_str)
-            }
-            IpAddr::V6(a) => {
-                let a = u128::from(a);
-                self.v6
-                    .iter()
-                    .zip(&self.v6_sieves)
-                    .find_map(|((l, m), sieve)| {
-                        let net = a & mask6(*l);
-                        match sieve {
-                            Some(s) if !s.may_contain(v6_key(net)) => None,
-                            _ => m.get(&net),
-                        }
-                    })
-                    .map(String::as_str)
-            }
+            IpAddr::V4(a) => self.v4.find(u32::from(a)),
+            IpAddr::V6(a) => self.v6.find(u128::from(a)),
         }
     }
-}
-
-fn insert<K: std::hash::Hash + Eq>(
-    t: &mut Vec<(u8, HashMap<K, String>)>,
-    len: u8,
-    net: K,
-    entry: String,
-) {
-    let i = match t.iter().position(|(l, _)| *l == len) {
-        Some(i) => i,
-        None => {
-            t.push((len, HashMap::default()));
-            t.len() - 1
-        }
-    };
-    t[i].1.entry(net).or_insert(entry);
 }
 
 /// A hash map from names (hosts, domains, addresses) with a set of the keys' lengths in front:
@@ -604,7 +617,8 @@ mod tests {
             })
             .collect();
         let t = IpTable::build("x", ips).unwrap();
-        assert!(t.v4_sieves.iter().chain(&t.v6_sieves).all(Option::is_some));
+        assert!(t.v4.tables.iter().all(|p| p.sieve.is_some()));
+        assert!(t.v6.tables.iter().all(|p| p.sieve.is_some()));
         for i in 0..n {
             let ip = if i % 2 == 0 {
                 format!("10.{}.{}.9", i >> 8 & 255, i & 255)
