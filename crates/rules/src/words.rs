@@ -223,7 +223,7 @@ impl Grams {
             .min((hay.len() + 1).saturating_sub(self.q));
         // Whole 8-byte loads before `main`, a zero-padded copy for the last few windows.
         let main = end.min(hay.len().saturating_sub(7));
-        let (bits, mask) = (&self.bits[..], self.mask);
+        let mask = self.mask;
         let mut from = 0;
         while let Some(p) = self.scan(hay, from, main) {
             let head = load8(&hay[p..]) & mask;
@@ -236,8 +236,7 @@ impl Grams {
         let mut p = main.div_ceil(self.step) * self.step;
         while p < end {
             let head = load8(&hay[p..]) & mask;
-            let (i, m) = probe(head, bits.len());
-            if bits[i] & m == m {
+            if self.passes(head) {
                 if let Some(hit) = self.confirm(hay, p, head, short) {
                     return Some(hit);
                 }
@@ -251,17 +250,23 @@ impl Grams {
     /// gram passes the filter. Out of line, so that the loop keeps everything in registers.
     #[inline(never)]
     fn scan(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
-        let (bits, mask, step) = (&self.bits[..], self.mask, self.step);
+        let (mask, step) = (self.mask, self.step);
         let mut p = from;
         while p < to {
             let w = u64::from_le_bytes(hay[p..p + 8].try_into().expect("8 bytes"));
-            let (i, m) = probe(w & mask, bits.len());
-            if bits[i] & m == m {
+            if self.passes(w & mask) {
                 return Some(p);
             }
             p += step;
         }
         None
+    }
+
+    /// Whether a window's gram passes the filter (both its bits are set).
+    #[inline(always)]
+    fn passes(&self, gram: u64) -> bool {
+        let (i, m) = probe(gram, self.bits.len());
+        self.bits[i] & m == m
     }
 
     /// A window that passed the filter: the leftmost-first match it shows, if any, weighed
@@ -356,16 +361,26 @@ mod tests {
                     String::from_utf8(w).unwrap()
                 })
                 .collect();
-            let reference = leftmost_first(pats.iter()).unwrap();
             let m = WordMatcher::build(pats.clone()).unwrap();
             assert!(matches!(m, WordMatcher::Grams(_)));
-            for _ in 0..50 {
-                let hay = rng.word(alphabet, 40);
-                let want = reference
-                    .find(&hay[..])
-                    .map(|m| (m.start(), m.pattern().as_usize()));
-                assert_eq!(m.find(&hay), want, "round {round}: {hay:?} in {pats:?}");
-            }
+            let texts = (0..50).map(|_| rng.word(alphabet, 40)).collect();
+            agrees(&pats, texts, |hay| m.find(hay), &format!("round {round}"));
+        }
+    }
+
+    /// `find` gives Aho-Corasick's leftmost-first match of `pats` in each text.
+    fn agrees(
+        pats: &[String],
+        texts: Vec<Vec<u8>>,
+        find: impl Fn(&[u8]) -> Option<(usize, usize)>,
+        case: &str,
+    ) {
+        let reference = leftmost_first(pats.iter()).unwrap();
+        for hay in texts {
+            let want = reference
+                .find(&hay[..])
+                .map(|m| (m.start(), m.pattern().as_usize()));
+            assert_eq!(find(&hay), want, "{case}: {hay:?} in {pats:?}");
         }
     }
 
@@ -379,15 +394,14 @@ mod tests {
                     let pats: Vec<String> = (0..n)
                         .map(|_| String::from_utf8(rng.word(b"ab c", 3 + round % 12)).unwrap())
                         .collect();
-                    let reference = leftmost_first(pats.iter()).unwrap();
                     let g = Grams::build_with(pats.clone(), q, step).unwrap();
-                    for _ in 0..40 {
-                        let hay = rng.word(b"abc \xff", 48);
-                        let want = reference
-                            .find(&hay[..])
-                            .map(|m| (m.start(), m.pattern().as_usize()));
-                        assert_eq!(g.find(&hay), want, "q {q} step {step}: {hay:?} in {pats:?}");
-                    }
+                    let texts = (0..40).map(|_| rng.word(b"abc \xff", 48)).collect();
+                    agrees(
+                        &pats,
+                        texts,
+                        |hay| g.find(hay),
+                        &format!("q {q} step {step}"),
+                    );
                 }
             }
         }
