@@ -224,42 +224,23 @@ impl Nonces {
         let key = Nonces::key(&nonce);
         let slots = 1usize << (64 - self.shift);
         if self.cur.is_empty() {
-            self.cur = vec![0; slots];
+            self.cur.resize(slots, 0);
         }
-        let mask = slots - 1;
         let home = self.home(key);
         // Both first slots are loaded before either is looked at, so that the two cache misses
         // (the tables are large and the keys random) overlap instead of adding up. Both tables
         // have the same size, so the key's run starts at `home` in the old one too.
         let (first_cur, first_old) = (self.cur[home], self.old.get(home).copied().unwrap_or(0));
-        let mut at = home;
-        let mut k = first_cur;
-        while k != 0 {
-            if k == key {
-                return false;
-            }
-            at = (at + 1) & mask;
-            k = self.cur[at];
-        }
-        let mut seen = false;
-        let (mut i, mut k) = (home, first_old);
-        while k != 0 {
-            if k == key {
-                seen = true;
-                break;
-            }
-            i = (i + 1) & mask;
-            k = self.old[i];
-        }
+        let Err(mut at) = find_in_run(&self.cur, home, first_cur, key) else {
+            return false;
+        };
+        let seen = find_in_run(&self.old, home, first_old, key).is_ok();
         if self.cur_len >= self.half {
             // Rotate: the current generation becomes the old one, the previous old one is
             // dropped (its table zeroed and reused).
             std::mem::swap(&mut self.cur, &mut self.old);
-            if self.cur.is_empty() {
-                self.cur = vec![0; slots];
-            } else {
-                self.cur.fill(0);
-            }
+            self.cur.clear();
+            self.cur.resize(slots, 0);
             self.cur_len = 0;
             at = home;
         }
@@ -269,6 +250,20 @@ impl Nonces {
         self.cur_len += 1;
         !seen
     }
+}
+
+/// Walks the linear-probing run of `table` that starts at slot `at`, already read as `k`:
+/// `Ok` when `key` is in it, else `Err` with the empty slot that ends it.
+fn find_in_run(table: &[u64], mut at: usize, mut k: u64, key: u64) -> Result<(), usize> {
+    while k != 0 {
+        if k == key {
+            return Ok(());
+        }
+        // Only reached with a slot read, so `table` is not empty.
+        at = (at + 1) & (table.len() - 1);
+        k = table[at];
+    }
+    Err(at)
 }
 
 /// Asks the CPU to bring `slot`'s cache line in (a no-op off x86-64).
