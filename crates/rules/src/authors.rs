@@ -7,9 +7,8 @@ use std::sync::RwLock;
 
 use ferret_features::Comment;
 use foldhash::HashMap;
-use sha2::{Digest, Sha256};
 
-use crate::scan::trim;
+use crate::scan::{lower_append, trim};
 use crate::token::sha256;
 
 /// An author as the Akismet plugin matches previously approved comments: e-mail + name + URL,
@@ -36,7 +35,7 @@ impl AuthorKey {
         ];
         // `PREFIX ‖ folded email ‖ 0xFF ‖ folded name ‖ 0xFF ‖ folded url ‖ 0xFF`; 0xFF never
         // occurs in UTF-8, so it is an unambiguous field separator. Usually all of it fits in one
-        // stack buffer and is hashed in one go; longer authors are streamed (same bytes).
+        // stack buffer; a longer author (rare) is folded into a heap buffer (same bytes).
         let mut buf = [0u8; 256];
         buf[..PREFIX.len()].copy_from_slice(PREFIX);
         let mut n = PREFIX.len();
@@ -51,13 +50,12 @@ impl AuthorKey {
         let digest = if fits {
             sha256(&buf[..n])
         } else {
-            let mut h = Sha256::new();
-            h.update(PREFIX);
+            let mut all = PREFIX.to_vec();
             for field in fields {
-                feed_folded(&mut h, field);
-                h.update([0xff]);
+                lower_append(field, &mut all);
+                all.push(0xff);
             }
-            h.finalize().into()
+            sha256(&all)
         };
         let mut key = [0u8; 16];
         key.copy_from_slice(&digest[..16]);
@@ -113,8 +111,9 @@ impl fmt::Debug for AuthorKey {
 /// The first bytes of every author digest (its version).
 const PREFIX: &[u8] = b"ferret-author-v1";
 
-/// Writes `s` lower-cased (the same bytes as [`feed_folded`]) into `buf` at `at`, leaving room
-/// for a separator after it; returns where it ends, or `None` when it does not fit.
+/// Writes `s` lower-cased (char by char, as `char::to_lowercase`: the same bytes as
+/// [`lower_append`]) into `buf` at `at`, leaving room for a separator after it; returns where it
+/// ends, or `None` when it does not fit.
 fn fold_into(buf: &mut [u8], at: usize, s: &str) -> Option<usize> {
     if s.is_ascii() {
         let end = at + s.len();
@@ -133,46 +132,11 @@ fn fold_into(buf: &mut [u8], at: usize, s: &str) -> Option<usize> {
         if n + 13 > buf.len() {
             return None;
         }
-        n = put_lower(buf, n, ch);
+        for lc in ch.to_lowercase() {
+            n += lc.encode_utf8(&mut buf[n..]).len();
+        }
     }
     Some(n)
-}
-
-/// Writes `ch` lower-cased into `buf` at `n` (room for 12 bytes needed); returns where it ends.
-fn put_lower(buf: &mut [u8], mut n: usize, ch: char) -> usize {
-    if ch.is_ascii() {
-        buf[n] = (ch as u8).to_ascii_lowercase();
-        return n + 1;
-    }
-    for lc in ch.to_lowercase() {
-        n += lc.encode_utf8(&mut buf[n..]).len();
-    }
-    n
-}
-
-/// Feeds the lower-cased text through a stack buffer: no allocation, ASCII without branching on
-/// Unicode tables.
-fn feed_folded(h: &mut Sha256, s: &str) {
-    let mut buf = [0u8; 64];
-    if s.is_ascii() {
-        // The same bytes as below, folded 64 at a time.
-        for chunk in s.as_bytes().chunks(buf.len()) {
-            let b = &mut buf[..chunk.len()];
-            b.copy_from_slice(chunk);
-            b.make_ascii_lowercase();
-            h.update(b);
-        }
-        return;
-    }
-    let mut n = 0;
-    for ch in s.chars() {
-        if n + 16 > buf.len() {
-            h.update(&buf[..n]);
-            n = 0;
-        }
-        n = put_lower(&mut buf, n, ch);
-    }
-    h.update(&buf[..n]);
 }
 
 /// How many approved comments an author has: the history behind the trusted-author rule. The
@@ -264,6 +228,7 @@ impl ApprovedAuthors for MemoryAuthors {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     fn author(email: &str, name: &str, url: &str) -> Comment {
         Comment {
@@ -300,18 +265,20 @@ mod tests {
         // Stored keys must keep matching: the digest format never changes.
         let k = AuthorKey::of(&author("Ann@Example.org", "Ann Ö", "https://ann.example")).unwrap();
         assert_eq!(k.to_hex(), "f5fe0bba3b20fd2ea068f76059156ad6");
-        // Long fields cross the 64-byte buffers of both paths.
+        // A long author does not fit the stack buffer and is folded on the heap.
         let long = author("x@y", &"Ǆ".repeat(100), &"HTTPS://A.EXAMPLE/".repeat(9));
         let k = AuthorKey::of(&long).unwrap();
         assert_eq!(k.to_hex(), "f49d3afd8315c2a82a3e27c91b1b264e");
-        // Every length around the one-buffer limit, ASCII and not, hashes as the streamed form.
+        // Every length around the one-buffer limit, ASCII and not, hashes the same bytes: the
+        // fields lower-cased char by char, each followed by 0xFF.
         for len in 200..260 {
             for ch in ["A", "Ö", "İ"] {
                 let c = author("X@Y", &ch.repeat(len / ch.len()), "https://E.example/");
                 let mut h = Sha256::new();
                 h.update(PREFIX);
                 for f in ["X@Y", &ch.repeat(len / ch.len()), "https://E.example/"] {
-                    feed_folded(&mut h, f);
+                    let folded: String = f.chars().flat_map(char::to_lowercase).collect();
+                    h.update(folded.as_bytes());
                     h.update([0xff]);
                 }
                 assert_eq!(
