@@ -480,16 +480,12 @@ impl Rules {
             .is_none_or(|r| trim(r).is_empty());
         // Parsed once, for the flood rule and the IP lists.
         let ip = c.user_ip.as_deref().and_then(parse_ip);
-        let found = Found {
-            token: self.token.as_ref().and_then(|t| t.check(c, ctx.now, fresh)),
-            flood: match ip {
-                Some(ip) if fresh => self.record_flood(ip, ctx.now),
-                _ => None,
-            },
-            duplicate: None,
-            comment_type: self.comment_type(c, s),
-            words: (None, None),
+        let token = self.token.as_ref().and_then(|t| t.check(c, ctx.now, fresh));
+        let flood = match ip {
+            Some(ip) if fresh => self.record_flood(ip, ctx.now),
+            _ => None,
         };
+        let comment_type = self.comment_type(c, s);
         let dup = self
             .duplicates
             .as_ref()
@@ -500,13 +496,14 @@ impl Rules {
             Some(p) => p.find(view.words),
             None => (None, None),
         };
-        let duplicate = view
-            .content_key
-            .and_then(|h| self.record_duplicate(h, ctx.now));
         let found = Found {
+            token,
+            flood,
+            duplicate: view
+                .content_key
+                .and_then(|h| self.record_duplicate(h, ctx.now)),
+            comment_type,
             words,
-            duplicate,
-            ..found
         };
         if let Some(h) = self.phase::<true>(c, &view, &found) {
             return RuleOutcome::Hit(h);
