@@ -32,7 +32,7 @@ pub(crate) struct Counted<R> {
     counted: Cell<usize>,
 }
 
-impl<R: BufRead> Counted<R> {
+impl<R: Read> Counted<R> {
     pub fn new(inner: R) -> Self {
         Counted {
             inner,
@@ -76,7 +76,7 @@ impl<R: BufRead> Counted<R> {
     }
 }
 
-impl<R: BufRead> Read for Counted<R> {
+impl<R: Read> Read for Counted<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let avail = self.fill_buf()?;
         let n = avail.len().min(out.len());
@@ -86,7 +86,7 @@ impl<R: BufRead> Read for Counted<R> {
     }
 }
 
-impl<R: BufRead> BufRead for Counted<R> {
+impl<R: Read> BufRead for Counted<R> {
     #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos >= self.end {
@@ -103,7 +103,7 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
-impl<R: BufRead> Counted<R> {
+impl<R: Read> Counted<R> {
     /// Everything is consumed: count the rest of the buffer's lines and read the next block.
     #[cold]
     fn refill(&mut self) -> io::Result<()> {
