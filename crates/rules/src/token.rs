@@ -204,42 +204,16 @@ impl FormTokens {
     /// Checks the signature and the post only, not the time: what a recheck of an old comment can
     /// still verify.
     pub fn verify_signature(&self, token: &str, post_id: &str) -> Result<TokenInfo, TokenError> {
-        self.verify_signature_hinted(token, post_id, |_| {})
-    }
-
-    /// [`FormTokens::verify_signature`], calling `nonce_hint` with the token's nonce before the
-    /// MAC is computed (whatever the outcome), so that the caller can start loading what it will
-    /// look the nonce up in while the MAC runs.
-    fn verify_signature_hinted(
-        &self,
-        token: &str,
-        post_id: &str,
-        nonce_hint: impl FnOnce(&[u8; 16]),
-    ) -> Result<TokenInfo, TokenError> {
         let token = trim(token).as_bytes();
         if token.is_empty() {
             return Err(TokenError::Missing);
         }
-        // `v1.<post>.<issued>.<nonce>.<tag>`: the nonce and tag have fixed lengths, so their dots
-        // are at fixed places from the end; the one left is the first dot after `v1.`. Any other
-        // dot is in a hex or decimal field, which then fails to decode: a token with other than
-        // exactly four dots is still refused as forged.
-        const TAIL: usize = 1 + 32 + 1 + 64;
-        let Some(head_len) = token.len().checked_sub(TAIL) else {
-            return Err(TokenError::Forged);
-        };
-        let (head, tail) = token.split_at(head_len);
-        let Some(fields) = head.strip_prefix(b"v1.") else {
-            return Err(TokenError::Forged);
-        };
-        if tail[0] != b'.' || tail[33] != b'.' {
-            return Err(TokenError::Forged);
-        }
-        let Some(dot) = memchr::memchr(b'.', fields) else {
-            return Err(TokenError::Forged);
-        };
-        let (post_hex, issued) = (&fields[..dot], &fields[dot + 1..]);
-        let (nonce_hex, tag_hex) = (&tail[1..33], &tail[34..]);
+        let Layout {
+            post_hex,
+            issued,
+            nonce_hex,
+            tag_hex,
+        } = Layout::of(token).ok_or(TokenError::Forged)?;
         // The MAC input, assembled in place: the post id is decoded straight into it.
         let mut msg = [0u8; MAX_MSG];
         let post_at = CONTEXT.len() + 4;
@@ -247,18 +221,10 @@ impl FormTokens {
             .ok_or(TokenError::Forged)?
             .len();
         let issued = parse_time(issued).ok_or(TokenError::Forged)?;
-        // Decoded into words kept in registers: byte arrays written piecewise and read back
-        // whole stalled on store forwarding.
-        let nonce = decode_words::<4>(nonce_hex).ok_or(TokenError::Forged)?;
-        let nonce = (u128::from(nonce[0])
-            | u128::from(nonce[1]) << 32
-            | u128::from(nonce[2]) << 64
-            | u128::from(nonce[3]) << 96)
-            .to_le_bytes();
+        let nonce = decode_nonce(nonce_hex).ok_or(TokenError::Forged)?;
         let tag = decode_words::<8>(tag_hex).ok_or(TokenError::Forged)?;
         // The tag's bytes are big-endian words, as SHA-256's state.
         let tag = tag.map(u32::swap_bytes);
-        nonce_hint(&nonce);
         let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
         if !self.mac.verify(&msg[..len], &tag) {
             return Err(TokenError::Forged);
@@ -273,19 +239,7 @@ impl FormTokens {
     /// Full verification at `now`: signature, post, minimum fill time and maximum age. Replays are
     /// caught by [`Rules`](crate::Rules), which remembers used nonces.
     pub fn verify(&self, token: &str, post_id: &str, now: i64) -> Result<TokenInfo, TokenError> {
-        self.verify_hinted(token, post_id, now, |_| {})
-    }
-
-    /// [`FormTokens::verify`] with a nonce hint (see `verify_signature_hinted`): the rules
-    /// prefetch the replay cache's lines for the nonce while the MAC is computed.
-    pub(crate) fn verify_hinted(
-        &self,
-        token: &str,
-        post_id: &str,
-        now: i64,
-        nonce_hint: impl FnOnce(&[u8; 16]),
-    ) -> Result<TokenInfo, TokenError> {
-        let info = self.verify_signature_hinted(token, post_id, nonce_hint)?;
+        let info = self.verify_signature(token, post_id)?;
         let elapsed = now.saturating_sub(info.issued);
         if elapsed < self.min_fill_secs {
             return Err(TokenError::TooFast {
@@ -309,6 +263,52 @@ impl FormTokens {
         let len = write_msg_around_post(&mut msg, post.len(), issued, nonce);
         words_to_bytes(&self.mac.tag(&msg[..len]))
     }
+}
+
+/// A token's fields, undecoded: `v1.<post>.<issued>.<nonce>.<tag>`.
+struct Layout<'t> {
+    post_hex: &'t [u8],
+    issued: &'t [u8],
+    nonce_hex: &'t [u8],
+    tag_hex: &'t [u8],
+}
+
+impl<'t> Layout<'t> {
+    /// Splits a trimmed token at its dots. The nonce and tag have fixed lengths, so their dots are
+    /// at fixed places from the end; the one left is the first dot after `v1.`. Any other dot is in
+    /// a hex or decimal field, which then fails to decode: a token with other than exactly four
+    /// dots is still refused as forged.
+    fn of(token: &'t [u8]) -> Option<Layout<'t>> {
+        const TAIL: usize = 1 + 32 + 1 + 64;
+        let (head, tail) = token.split_at(token.len().checked_sub(TAIL)?);
+        let fields = head.strip_prefix(b"v1.")?;
+        if tail[0] != b'.' || tail[33] != b'.' {
+            return None;
+        }
+        let dot = memchr::memchr(b'.', fields)?;
+        Some(Layout {
+            post_hex: &fields[..dot],
+            issued: &fields[dot + 1..],
+            nonce_hex: &tail[1..33],
+            tag_hex: &tail[34..],
+        })
+    }
+}
+
+/// The nonce of a token that looks well formed, unverified: for the replay cache to start loading
+/// its lines (see [`Rules::check`](crate::Rules::check)) before the token is checked.
+pub(crate) fn nonce_hint(token: &str) -> Option<[u8; 16]> {
+    decode_nonce(Layout::of(trim(token).as_bytes())?.nonce_hex)
+}
+
+/// 32 hex digits → 16 bytes. Decoded into words kept in registers: byte arrays written piecewise
+/// and read back whole stalled on store forwarding.
+fn decode_nonce(hex: &[u8]) -> Option<[u8; 16]> {
+    let w = decode_words::<4>(hex)?;
+    Some(
+        (u128::from(w[0]) | u128::from(w[1]) << 32 | u128::from(w[2]) << 64 | u128::from(w[3]) << 96)
+            .to_le_bytes(),
+    )
 }
 
 /// Longest MAC input: context, post id length, post id, issue time, nonce.

@@ -31,6 +31,11 @@ pub fn rules(n: usize, regex: bool) -> Rules {
 }
 
 pub fn rules_with(n: usize, regex: bool, token: bool) -> Rules {
+    Rules::new(&config(n, regex, token)).unwrap()
+}
+
+/// The configuration behind [`rules_with`], for callers that switch single rules off.
+pub fn config(n: usize, regex: bool, token: bool) -> RulesConfig {
     let small_words = [
         "online casino",
         "replica watches",
@@ -81,8 +86,7 @@ pub fn rules_with(n: usize, regex: bool, token: bool) -> Rules {
         window_secs = 60
         "#
     );
-    let c: RulesConfig = toml::from_str(&toml_text).unwrap();
-    Rules::new(&c).unwrap()
+    toml::from_str(&toml_text).unwrap()
 }
 
 /// Ordinary comments with every field set: none trips a rule.
