@@ -72,13 +72,12 @@ fn main() {
 /// `costs`: wall-clock nanoseconds per check with every rule on, and with each rule off in turn,
 /// so each rule's share of the total shows as the difference. Checks run in chunks of 64 comments
 /// built (and their tokens issued) just before, untimed, as a server checks a comment it has just
-/// parsed; the figure is the median chunk over rounds that take the variants in turn.
+/// parsed; the variants take turns, and the figure is each one's median chunk.
 fn costs(large: bool) {
     use std::time::Instant;
     type Off = fn(&mut ferret_rules::RulesConfig);
-    let variants: [(&str, Off); 13] = [
+    let variants: [(&str, Off); 12] = [
         ("all rules", |_| {}),
-        ("replay 1k", |c| c.token.replay_capacity = 1000),
         ("- token", |c| c.token.enabled = false),
         ("- trusted_authors", |c| c.trusted_authors.enabled = false),
         ("- disallowed", |c| c.disallowed.enabled = false),
@@ -99,23 +98,23 @@ fn costs(large: bool) {
         authors.record_approved(AuthorKey::of(&a).unwrap());
     }
     let corpus = common::corpus();
-    let all: Vec<(&str, ferret_rules::Rules)> = variants
-        .iter()
-        .map(|(name, off)| {
-            let mut cfg = common::config(size, false, true);
-            off(&mut cfg);
-            (*name, ferret_rules::Rules::new(&cfg).expect("bench config"))
-        })
-        .collect();
-    // The issuer of the token-on variants; every variant accepts the same tokens.
-    let tokens = all[0].1.form_tokens().expect("token on").clone();
+    let tokens = common::rules_with(size, false, true)
+        .form_tokens()
+        .expect("token on")
+        .clone();
     const CHUNK: usize = 64;
-    let mut samples = vec![Vec::new(); all.len()];
+    let mut samples = vec![Vec::new(); variants.len()];
     let mut now = 1_700_000_000i64;
     let mut i = 0usize;
-    for _round in 0..10 {
-        for (v, (_, rules)) in all.iter().enumerate() {
-            for _ in 0..300 {
+    // Variant after variant, a few hundred chunks each, in rounds: drift in the machine's speed
+    // hits all alike. One `Rules` at a time, so that no variant's tables crowd another's out of
+    // the caches; the first chunks of each turn warm it up, untimed.
+    for _round in 0..8 {
+        for (v, (_, off)) in variants.iter().enumerate() {
+            let mut cfg = common::config(size, false, true);
+            off(&mut cfg);
+            let rules = ferret_rules::Rules::new(&cfg).expect("bench config");
+            for chunk in 0..400 {
                 let batch: Vec<(Comment, i64)> = (0..CHUNK)
                     .map(|_| {
                         now += 3601;
@@ -131,7 +130,9 @@ fn costs(large: bool) {
                     let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
                     assert_eq!(out, RuleOutcome::Pass);
                 }
-                samples[v].push(t.elapsed().as_nanos() as f64 / CHUNK as f64);
+                if chunk >= 100 {
+                    samples[v].push(t.elapsed().as_nanos() as f64 / CHUNK as f64);
+                }
             }
         }
     }
@@ -141,7 +142,7 @@ fn costs(large: bool) {
     };
     let base = median(&mut samples[0]);
     println!("{} lists: median ns per check (chunks of {CHUNK})", if large { "100k" } else { "small" });
-    for (v, (name, _)) in all.iter().enumerate() {
+    for (v, (name, _)) in variants.iter().enumerate() {
         let m = median(&mut samples[v]);
         println!("{name:<28} {m:>7.0}  {:>+6.0}", m - base);
     }

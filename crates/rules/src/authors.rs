@@ -24,41 +24,44 @@ pub struct AuthorKey([u8; 16]);
 impl AuthorKey {
     /// The key of the comment's author, or `None` when there is no e-mail address.
     pub fn of(c: &Comment) -> Option<AuthorKey> {
-        let email = trim(c.comment_author_email.as_deref().unwrap_or(""));
+        let mut folded = Vec::new();
+        let mut ends = [0; 3];
+        let fields = [
+            &c.comment_author_email,
+            &c.comment_author,
+            &c.comment_author_url,
+        ];
+        for (end, f) in ends.iter_mut().zip(fields) {
+            lower_append(trim(f.as_deref().unwrap_or("")), &mut folded);
+            *end = folded.len();
+        }
+        let [e, n, _] = ends;
+        AuthorKey::of_folded([&folded[..e], &folded[e..n], &folded[n..]])
+    }
+
+    /// The key of an author whose e-mail, name and URL are already trimmed and lower-cased as
+    /// [`AuthorKey::of`] does ([`lower_append`]); the rules' view of a comment has them.
+    pub(crate) fn of_folded([email, name, url]: [&[u8]; 3]) -> Option<AuthorKey> {
         if email.is_empty() {
             return None;
         }
-        let fields = [
-            email,
-            trim(c.comment_author.as_deref().unwrap_or("")),
-            trim(c.comment_author_url.as_deref().unwrap_or("")),
-        ];
-        // `PREFIX ‖ folded email ‖ 0xFF ‖ folded name ‖ 0xFF ‖ folded url ‖ 0xFF`; 0xFF never
-        // occurs in UTF-8, so it is an unambiguous field separator. Usually all of it fits in one
-        // stack buffer; a longer author (rare) is folded into a heap buffer (same bytes).
-        let mut buf = [0u8; 256];
-        buf[..PREFIX.len()].copy_from_slice(PREFIX);
-        let mut n = PREFIX.len();
-        let fits = fields.iter().all(|f| {
-            let Some(end) = fold_into(&mut buf, n, f) else {
-                return false;
-            };
-            buf[end] = 0xff;
-            n = end + 1;
-            true
-        });
-        let digest = if fits {
-            sha256(&buf[..n])
+        // `PREFIX ‖ email ‖ 0xFF ‖ name ‖ 0xFF ‖ url ‖ 0xFF`: 0xFF never occurs in UTF-8, so it is
+        // an unambiguous field separator. A stack buffer unless the author is very long.
+        let len = PREFIX.len() + email.len() + name.len() + url.len() + 3;
+        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
+        let buf = if len <= stack.len() {
+            &mut stack[..len]
         } else {
-            let mut all = PREFIX.to_vec();
-            for field in fields {
-                lower_append(field, &mut all);
-                all.push(0xff);
-            }
-            sha256(&all)
+            heap.resize(len, 0);
+            &mut heap[..]
         };
+        let mut n = 0;
+        for part in [PREFIX, email, &[0xff], name, &[0xff], url, &[0xff]] {
+            buf[n..n + part.len()].copy_from_slice(part);
+            n += part.len();
+        }
         let mut key = [0u8; 16];
-        key.copy_from_slice(&digest[..16]);
+        key.copy_from_slice(&sha256(buf)[..16]);
         Some(AuthorKey(key))
     }
 
@@ -110,34 +113,6 @@ impl fmt::Debug for AuthorKey {
 
 /// The first bytes of every author digest (its version).
 const PREFIX: &[u8] = b"ferret-author-v1";
-
-/// Writes `s` lower-cased (char by char, as `char::to_lowercase`: the same bytes as
-/// [`lower_append`]) into `buf` at `at`, leaving room for a separator after it; returns where it
-/// ends, or `None` when it does not fit.
-fn fold_into(buf: &mut [u8], at: usize, s: &str) -> Option<usize> {
-    if s.is_ascii() {
-        let end = at + s.len();
-        if end >= buf.len() {
-            return None;
-        }
-        let out = &mut buf[at..end];
-        out.copy_from_slice(s.as_bytes());
-        out.make_ascii_lowercase();
-        return Some(end);
-    }
-    let mut n = at;
-    for ch in s.chars() {
-        // A char lower-cases to at most three chars of at most four bytes; one more for the
-        // separator.
-        if n + 13 > buf.len() {
-            return None;
-        }
-        for lc in ch.to_lowercase() {
-            n += lc.encode_utf8(&mut buf[n..]).len();
-        }
-    }
-    Some(n)
-}
 
 /// How many approved comments an author has: the history behind the trusted-author rule. The
 /// router implements it over its store; [`MemoryAuthors`] and [`NoHistory`] are ready-made.

@@ -98,6 +98,7 @@ pub use token::{
     form_snippet, FormSecret, FormTokens, TokenError, TokenInfo, FORM_SNIPPET, MAX_POST_ID,
     MIN_SECRET_LEN, TOKEN_PLACEHOLDER,
 };
+use token::Parsed;
 
 use lists::KeyList;
 use scan::{lower_into, parse_ip, trim, Needs, View};
@@ -412,6 +413,7 @@ impl Rules {
         };
         let mut needs = Needs {
             links: links.is_some(),
+            author: min_approved.is_some(),
             ..Needs::default()
         };
         for (list, _) in disallowed.iter().chain(moderation.iter()) {
@@ -499,7 +501,7 @@ impl Rules {
             None => (None, None),
         };
         let token = match (&self.token, token_fields) {
-            (Some(t), Some((token, post))) => t.check(token, post, ctx.now, fresh),
+            (Some(t), Some(started)) => t.check(started, ctx.now, fresh),
             _ => None,
         };
         let found = Found {
@@ -515,7 +517,11 @@ impl Rules {
             return RuleOutcome::Hit(h);
         }
         if let Some(min) = self.min_approved.filter(|_| !ctx.authors.is_empty()) {
-            if let Some(key) = AuthorKey::of(c) {
+            let key = match view.author() {
+                Some(fields) => AuthorKey::of_folded(fields),
+                None => AuthorKey::of(c),
+            };
+            if let Some(key) = key {
                 let n = ctx.authors.approved(&key);
                 if n >= min {
                     return hit(
@@ -664,12 +670,16 @@ impl Rules {
     }
 }
 
+/// A comment's token, parsed (or why it could not be), and the post id it must be for.
+type Started<'c> = (std::result::Result<Parsed, TokenError>, &'c str);
+
 impl TokenRule {
-    /// The token and post id fields of `c`. For a fresh comment, the replay cache starts loading
-    /// the lines that the token's nonce will be looked up in: the table is large and the nonces
-    /// random, so that lookup is a cache miss (and often a TLB miss) unless it was asked for early.
-    fn start<'c>(&self, c: &'c Comment, fresh: bool) -> (&'c str, &'c str) {
-        let token = c.server.get(&self.field).map(|t| trim(t)).unwrap_or("");
+    /// The comment's token, parsed (not yet verified), and its post id. For a fresh comment, the
+    /// replay cache starts loading the lines that the token's nonce will be looked up in: the
+    /// table is large and the nonces random, so that lookup is a cache miss (and often a TLB
+    /// miss) unless it was asked for early.
+    fn start<'c>(&self, c: &'c Comment, fresh: bool) -> Started<'c> {
+        let token = c.server.get(&self.field).map_or("", |t| t.as_str());
         let post = c
             .server
             .get(&self.post_field)
@@ -677,27 +687,31 @@ impl TokenRule {
             .filter(|p| !p.is_empty())
             .or(c.permalink.as_deref())
             .unwrap_or("");
-        if fresh {
-            if let Some(nonce) = token::nonce_hint(token) {
-                lock(&self.nonces).prefetch(&nonce);
-            }
+        let parsed = Parsed::of(token);
+        if let (true, Ok(p)) = (fresh, &parsed) {
+            lock(&self.nonces).prefetch(&p.nonce);
         }
-        (token, post)
+        (parsed, post)
     }
 
     /// The failed check, if the token fails. Rechecks verify the signature and post only.
-    fn check(&self, token: &str, post: &str, now: i64, fresh: bool) -> Option<(RuleId, String)> {
-        let r = if fresh {
-            self.tokens.verify(token, post, now).and_then(|info| {
-                if lock(&self.nonces).first_use(info.nonce) {
-                    Ok(info)
-                } else {
-                    Err(TokenError::Replayed)
-                }
-            })
-        } else {
-            self.tokens.verify_signature(token, post)
-        };
+    fn check(
+        &self,
+        (parsed, post): Started<'_>,
+        now: i64,
+        fresh: bool,
+    ) -> Option<(RuleId, String)> {
+        let r = parsed.and_then(|t| {
+            if !fresh {
+                return self.tokens.check_signature(&t, post);
+            }
+            let info = self.tokens.check(&t, post, now)?;
+            if lock(&self.nonces).first_use(info.nonce) {
+                Ok(info)
+            } else {
+                Err(TokenError::Replayed)
+            }
+        });
         let e = r.err()?;
         let rule = match e {
             TokenError::Missing => RuleId::TokenMissing,

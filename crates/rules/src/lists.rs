@@ -118,7 +118,7 @@ impl KeyList {
             words: self.words.is_some(),
             email: !self.emails.is_empty(),
             hosts: !self.hosts.is_empty(),
-            links: false,
+            ..Needs::default()
         }
     }
 

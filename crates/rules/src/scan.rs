@@ -75,6 +75,8 @@ pub(crate) struct View<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Needs {
     pub(crate) words: bool,
+    /// The author's fields lower-cased, for the trusted-author rule ([`View::author`]).
+    pub(crate) author: bool,
     pub(crate) email: bool,
     pub(crate) hosts: bool,
     pub(crate) links: bool,
@@ -102,7 +104,8 @@ impl<'a> View<'a> {
         let mut word_ends = [0; 7];
         s.words.clear();
         let mut email = None;
-        if needs.words {
+        let lowered = needs.words || needs.author;
+        if lowered {
             // Copied whole (with ASCII placeholders for the separators), ASCII-folded in one pass
             // that also tells whether anything is not ASCII, then the non-ASCII fields fixed in
             // place.
@@ -141,7 +144,7 @@ impl<'a> View<'a> {
             email = Some(word_ends[0] + 1..word_ends[1]);
         }
         let content_key = dup.and_then(|(seed, min_chars)| {
-            let lower = if needs.words {
+            let lower = if lowered {
                 &s.words[word_ends[2] + 1..word_ends[3]]
             } else {
                 s.lower.clear();
@@ -196,6 +199,22 @@ impl<'a> View<'a> {
             Some(i) => i,
             None => 5,
         }
+    }
+
+    /// The author's e-mail, name and URL, trimmed and lower-cased, as [`AuthorKey::of_folded`]
+    /// takes them; `None` when the view was built without [`Needs::author`] or [`Needs::words`].
+    ///
+    /// [`AuthorKey::of_folded`]: crate::AuthorKey::of_folded
+    pub(crate) fn author(&self) -> Option<[&'a [u8]; 3]> {
+        if self.words.is_empty() {
+            return None;
+        }
+        let [name, email, url, ..] = self.word_ends;
+        Some([
+            self.email,
+            trim_bytes(&self.words[..name]),
+            trim_bytes(&self.words[email + 1..url]),
+        ])
     }
 
     /// Lower-cased hosts of the author URL and the content's links.

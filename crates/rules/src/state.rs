@@ -153,9 +153,9 @@ impl Floods {
         // prev × (remaining share of the previous window) + cur, in integers.
         let weighted = i128::from(e.prev) * i128::from(self.window - into)
             + i128::from(e.cur) * i128::from(self.window);
-        let estimate = (weighted / i128::from(self.window)) as u32;
+        // The division (a 128-bit one) only for a flood.
         (weighted > i128::from(self.max) * i128::from(self.window))
-            .then_some(estimate.max(self.max + 1))
+            .then(|| ((weighted / i128::from(self.window)) as u32).max(self.max + 1))
     }
 }
 

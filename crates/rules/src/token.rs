@@ -204,42 +204,37 @@ impl FormTokens {
     /// Checks the signature and the post only, not the time: what a recheck of an old comment can
     /// still verify.
     pub fn verify_signature(&self, token: &str, post_id: &str) -> Result<TokenInfo, TokenError> {
-        let token = trim(token).as_bytes();
-        if token.is_empty() {
-            return Err(TokenError::Missing);
-        }
-        let Layout {
-            post_hex,
-            issued,
-            nonce_hex,
-            tag_hex,
-        } = Layout::of(token).ok_or(TokenError::Forged)?;
-        // The MAC input, assembled in place: the post id is decoded straight into it.
-        let mut msg = [0u8; MAX_MSG];
-        let post_at = CONTEXT.len() + 4;
-        let post_len = decode_hex(post_hex, &mut msg[post_at..post_at + MAX_POST_ID])
-            .ok_or(TokenError::Forged)?
-            .len();
-        let issued = parse_time(issued).ok_or(TokenError::Forged)?;
-        let nonce = decode_nonce(nonce_hex).ok_or(TokenError::Forged)?;
-        let tag = decode_words::<8>(tag_hex).ok_or(TokenError::Forged)?;
-        // The tag's bytes are big-endian words, as SHA-256's state.
-        let tag = tag.map(u32::swap_bytes);
-        let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
-        if !self.mac.verify(&msg[..len], &tag) {
-            return Err(TokenError::Forged);
-        }
-        // Only a genuine token gets to say which post it was for.
-        if msg[post_at..post_at + post_len] != *trim(post_id).as_bytes() {
-            return Err(TokenError::WrongPost);
-        }
-        Ok(TokenInfo { issued, nonce })
+        self.check_signature(&Parsed::of(token)?, post_id)
     }
 
     /// Full verification at `now`: signature, post, minimum fill time and maximum age. Replays are
     /// caught by [`Rules`](crate::Rules), which remembers used nonces.
     pub fn verify(&self, token: &str, post_id: &str, now: i64) -> Result<TokenInfo, TokenError> {
-        let info = self.verify_signature(token, post_id)?;
+        self.check(&Parsed::of(token)?, post_id, now)
+    }
+
+    /// [`FormTokens::verify_signature`] of a parsed token.
+    pub(crate) fn check_signature(
+        &self,
+        t: &Parsed,
+        post_id: &str,
+    ) -> Result<TokenInfo, TokenError> {
+        if !self.mac.verify(&t.msg[..t.len], &t.tag) {
+            return Err(TokenError::Forged);
+        }
+        // Only a genuine token gets to say which post it was for.
+        if t.msg[POST_AT..POST_AT + t.post_len] != *trim(post_id).as_bytes() {
+            return Err(TokenError::WrongPost);
+        }
+        Ok(TokenInfo {
+            issued: t.issued,
+            nonce: t.nonce,
+        })
+    }
+
+    /// [`FormTokens::verify`] of a parsed token.
+    pub(crate) fn check(&self, t: &Parsed, post_id: &str, now: i64) -> Result<TokenInfo, TokenError> {
+        let info = self.check_signature(t, post_id)?;
         let elapsed = now.saturating_sub(info.issued);
         if elapsed < self.min_fill_secs {
             return Err(TokenError::TooFast {
@@ -258,58 +253,73 @@ impl FormTokens {
 
     fn tag(&self, post: &[u8], issued: i64, nonce: &[u8; 16]) -> [u8; 32] {
         let mut msg = [0u8; MAX_MSG];
-        let post_at = CONTEXT.len() + 4;
-        msg[post_at..post_at + post.len()].copy_from_slice(post);
+        msg[POST_AT..POST_AT + post.len()].copy_from_slice(post);
         let len = write_msg_around_post(&mut msg, post.len(), issued, nonce);
         words_to_bytes(&self.mac.tag(&msg[..len]))
     }
 }
 
-/// A token's fields, undecoded: `v1.<post>.<issued>.<nonce>.<tag>`.
-struct Layout<'t> {
-    post_hex: &'t [u8],
-    issued: &'t [u8],
-    nonce_hex: &'t [u8],
-    tag_hex: &'t [u8],
+/// A token decoded, its MAC not yet checked: the MAC input assembled (the post id decoded straight
+/// into it), the nonce and the tag.
+pub(crate) struct Parsed {
+    msg: [u8; MAX_MSG],
+    len: usize,
+    post_len: usize,
+    issued: i64,
+    /// The replay cache's key; not to be trusted before the MAC is checked.
+    pub(crate) nonce: [u8; 16],
+    tag: [u32; 8],
 }
 
-impl<'t> Layout<'t> {
-    /// Splits a trimmed token at its dots. The nonce and tag have fixed lengths, so their dots are
-    /// at fixed places from the end; the one left is the first dot after `v1.`. Any other dot is in
-    /// a hex or decimal field, which then fails to decode: a token with other than exactly four
-    /// dots is still refused as forged.
-    fn of(token: &'t [u8]) -> Option<Layout<'t>> {
-        const TAIL: usize = 1 + 32 + 1 + 64;
-        let (head, tail) = token.split_at(token.len().checked_sub(TAIL)?);
-        let fields = head.strip_prefix(b"v1.")?;
-        if tail[0] != b'.' || tail[33] != b'.' {
-            return None;
+impl Parsed {
+    /// Decodes `v1.<post>.<issued>.<nonce>.<tag>`. The nonce and tag have fixed lengths, so their
+    /// dots are at fixed places from the end; the one left is the first dot after `v1.`. Any other
+    /// dot is in a hex or decimal field, which then fails to decode: a token with other than
+    /// exactly four dots is refused as forged.
+    pub(crate) fn of(token: &str) -> Result<Parsed, TokenError> {
+        let token = trim(token).as_bytes();
+        if token.is_empty() {
+            return Err(TokenError::Missing);
         }
-        let dot = memchr::memchr(b'.', fields)?;
-        Some(Layout {
-            post_hex: &fields[..dot],
-            issued: &fields[dot + 1..],
-            nonce_hex: &tail[1..33],
-            tag_hex: &tail[34..],
+        const TAIL: usize = 1 + 32 + 1 + 64;
+        let head_len = token.len().checked_sub(TAIL).ok_or(TokenError::Forged)?;
+        let (head, tail) = token.split_at(head_len);
+        let fields = head.strip_prefix(b"v1.").ok_or(TokenError::Forged)?;
+        if tail[0] != b'.' || tail[33] != b'.' {
+            return Err(TokenError::Forged);
+        }
+        let dot = memchr::memchr(b'.', fields).ok_or(TokenError::Forged)?;
+        let mut msg = [0u8; MAX_MSG];
+        let post_len = decode_hex(&fields[..dot], &mut msg[POST_AT..POST_AT + MAX_POST_ID])
+            .ok_or(TokenError::Forged)?
+            .len();
+        let issued = parse_time(&fields[dot + 1..]).ok_or(TokenError::Forged)?;
+        // Decoded into words kept in registers: byte arrays written piecewise and read back
+        // whole stalled on store forwarding.
+        let w = decode_words::<4>(&tail[1..33]).ok_or(TokenError::Forged)?;
+        let nonce = (u128::from(w[0])
+            | u128::from(w[1]) << 32
+            | u128::from(w[2]) << 64
+            | u128::from(w[3]) << 96)
+            .to_le_bytes();
+        // The tag's bytes are big-endian words, as SHA-256's state.
+        let tag = decode_words::<8>(&tail[34..])
+            .ok_or(TokenError::Forged)?
+            .map(u32::swap_bytes);
+        let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
+        Ok(Parsed {
+            msg,
+            len,
+            post_len,
+            issued,
+            nonce,
+            tag,
         })
     }
 }
 
-/// The nonce of a token that looks well formed, unverified: for the replay cache to start loading
-/// its lines (see [`Rules::check`](crate::Rules::check)) before the token is checked.
-pub(crate) fn nonce_hint(token: &str) -> Option<[u8; 16]> {
-    decode_nonce(Layout::of(trim(token).as_bytes())?.nonce_hex)
-}
-
-/// 32 hex digits → 16 bytes. Decoded into words kept in registers: byte arrays written piecewise
-/// and read back whole stalled on store forwarding.
-fn decode_nonce(hex: &[u8]) -> Option<[u8; 16]> {
-    let w = decode_words::<4>(hex)?;
-    Some(
-        (u128::from(w[0]) | u128::from(w[1]) << 32 | u128::from(w[2]) << 64 | u128::from(w[3]) << 96)
-            .to_le_bytes(),
-    )
-}
+/// Where the post id starts in the MAC input.
+const POST_AT: usize = CONTEXT.len() + 4;
 
 /// Longest MAC input: context, post id length, post id, issue time, nonce.
 const MAX_MSG: usize = CONTEXT.len() + 4 + MAX_POST_ID + 8 + 16;

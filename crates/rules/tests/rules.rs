@@ -143,6 +143,49 @@ fn trusted_authors_skip_hold_rules_but_not_block_rules() {
     assert_eq!(r.check(&anon, &ctx).rule(), Some(RuleId::MaxLinks));
 }
 
+#[test]
+fn the_check_finds_every_author_under_the_key_feedback_stores() {
+    // The check keys the author from the fields it has already lower-cased; feedback stores
+    // `AuthorKey::of`. They must agree for any author, or a trusted author goes unrecognised.
+    let long = "Ǆ".repeat(120);
+    let authors: [(&str, &str, &str); 9] = [
+        ("Ann@Example.org", "Ann", "https://ann.example"),
+        ("  padded@example.org\t", " Bob  ", " https://BOB.example/ "),
+        ("ÉLODIE@exemple.fr", "Élodie Ö", "https://exemple.fr/é"),
+        // İ lower-cases to two chars (3 bytes from 2): the char-by-char path.
+        ("İz@example.tr", "İzmir", ""),
+        ("\u{a0}nbsp@example.org\u{a0}", "Σίσυφος", "HTTP://Σ.example"),
+        ("x@y", &long, ""),
+        ("x@y", "", &"HTTPS://A.EXAMPLE/".repeat(20)),
+        ("solo@example.org", "", ""),
+        ("ΑΒΓ@EXAMPLE.GR", "ǅ ǈ ǋ", "https://Ǆ.example"),
+    ];
+    for toml_text in [
+        "[trusted_authors]\nmin_approved = 1\n",
+        "[trusted_authors]\nmin_approved = 1\n[moderation]\nwords = [\"seo\"]\n",
+    ] {
+        let r = rules(toml_text);
+        for (email, name, url) in authors {
+            let c = Comment {
+                comment_author_email: Some(email.into()),
+                comment_author: Some(name.into()),
+                comment_author_url: Some(url.into()),
+                comment_content: Some("Thanks!".into()),
+                ..Comment::default()
+            };
+            let history = MemoryAuthors::new();
+            history.record_approved(AuthorKey::of(&c).unwrap());
+            history.record_approved(AuthorKey::from_bytes([7; 16]));
+            let out = r.check(&c, &RuleContext::new(NOW, &history));
+            assert_eq!(
+                out.rule(),
+                Some(RuleId::TrustedAuthor),
+                "{email:?} {name:?} {url:?} with {toml_text:?}"
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------- honeypot
 
 #[test]
