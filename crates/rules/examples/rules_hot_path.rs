@@ -141,7 +141,10 @@ fn costs(large: bool) {
         v[v.len() / 2]
     };
     let base = median(&mut samples[0]);
-    println!("{} lists: median ns per check (chunks of {CHUNK})", if large { "100k" } else { "small" });
+    println!(
+        "{} lists: median ns per check (chunks of {CHUNK})",
+        if large { "100k" } else { "small" }
+    );
     for (v, (name, _)) in variants.iter().enumerate() {
         let m = median(&mut samples[v]);
         println!("{name:<28} {m:>7.0}  {:>+6.0}", m - base);

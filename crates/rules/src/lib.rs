@@ -94,11 +94,11 @@ pub use config::{
 pub use error::{EntryAt, Result, RulesError};
 pub use outcome::{Action, RuleHit, RuleId, RuleOutcome, UnknownRuleId};
 pub use scan::Scratch;
+use token::Parsed;
 pub use token::{
     form_snippet, FormSecret, FormTokens, TokenError, TokenInfo, FORM_SNIPPET, MAX_POST_ID,
     MIN_SECRET_LEN, TOKEN_PLACEHOLDER,
 };
-use token::Parsed;
 
 use lists::KeyList;
 use scan::{lower_into, parse_ip, trim, Needs, View};

@@ -233,7 +233,12 @@ impl FormTokens {
     }
 
     /// [`FormTokens::verify`] of a parsed token.
-    pub(crate) fn check(&self, t: &Parsed, post_id: &str, now: i64) -> Result<TokenInfo, TokenError> {
+    pub(crate) fn check(
+        &self,
+        t: &Parsed,
+        post_id: &str,
+        now: i64,
+    ) -> Result<TokenInfo, TokenError> {
         let info = self.check_signature(t, post_id)?;
         let elapsed = now.saturating_sub(info.issued);
         if elapsed < self.min_fill_secs {

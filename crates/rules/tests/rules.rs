@@ -154,7 +154,11 @@ fn the_check_finds_every_author_under_the_key_feedback_stores() {
         ("ÉLODIE@exemple.fr", "Élodie Ö", "https://exemple.fr/é"),
         // İ lower-cases to two chars (3 bytes from 2): the char-by-char path.
         ("İz@example.tr", "İzmir", ""),
-        ("\u{a0}nbsp@example.org\u{a0}", "Σίσυφος", "HTTP://Σ.example"),
+        (
+            "\u{a0}nbsp@example.org\u{a0}",
+            "Σίσυφος",
+            "HTTP://Σ.example",
+        ),
         ("x@y", &long, ""),
         ("x@y", "", &"HTTPS://A.EXAMPLE/".repeat(20)),
         ("solo@example.org", "", ""),
