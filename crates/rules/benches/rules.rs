@@ -20,7 +20,7 @@ use ferret_rules::{
 };
 
 mod common;
-use common::{corpus, rules, rules_with, SECRET};
+use common::{corpus, rules, rules_with, with_token, SECRET};
 
 /// Comments built per batch of timed checks (64 comments with their strings: under 100 KiB).
 const BATCH: BatchSize = BatchSize::NumIterations(64);
@@ -51,10 +51,7 @@ fn bench_check(c: &mut Criterion) {
                     // An hour later each time: no duplicate, no flood; a fresh token 30 s old.
                     now += 3601;
                     i += 1;
-                    let mut c = corpus[i % corpus.len()].clone();
-                    c.server
-                        .insert("ferret_token".into(), tokens.issue("42", now - 30).unwrap());
-                    (c, now)
+                    (with_token(&corpus[i % corpus.len()], &tokens, now), now)
                 },
                 |(c, now)| {
                     let out = r.check(black_box(c), &RuleContext::new(*now, &authors));
@@ -73,10 +70,7 @@ fn bench_check(c: &mut Criterion) {
             b.iter_batched_ref(
                 || {
                     now += 3601;
-                    let mut c = spam.clone();
-                    c.server
-                        .insert("ferret_token".into(), tokens.issue("42", now - 30).unwrap());
-                    (c, now)
+                    (with_token(&spam, &tokens, now), now)
                 },
                 |(c, now)| {
                     let out = r.check(black_box(c), &RuleContext::new(*now, &authors));

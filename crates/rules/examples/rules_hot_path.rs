@@ -52,11 +52,10 @@ fn main() {
     let mut now = 1_700_000_000i64;
     for i in 0..n {
         now += 3601;
-        let mut c = corpus[i % corpus.len()].clone();
-        if token {
-            let t = rules.form_tokens().unwrap().issue("42", now - 30).unwrap();
-            c.server.insert("ferret_token".into(), t);
-        }
+        let c = match rules.form_tokens() {
+            Some(tokens) => common::with_token(&corpus[i % corpus.len()], tokens, now),
+            None => corpus[i % corpus.len()].clone(),
+        };
         let out = rules.check(black_box(&c), &RuleContext::new(now, &authors));
         if case == "disallowed_ip_hit" {
             assert_eq!(
@@ -119,10 +118,10 @@ fn costs(large: bool) {
                     .map(|_| {
                         now += 3601;
                         i += 1;
-                        let mut c = corpus[i % corpus.len()].clone();
-                        c.server
-                            .insert("ferret_token".into(), tokens.issue("42", now - 30).unwrap());
-                        (c, now)
+                        (
+                            common::with_token(&corpus[i % corpus.len()], &tokens, now),
+                            now,
+                        )
                     })
                     .collect();
                 let t = Instant::now();

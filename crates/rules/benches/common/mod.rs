@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use ferret_features::Comment;
-use ferret_rules::{Rules, RulesConfig};
+use ferret_rules::{FormTokens, Rules, RulesConfig};
 
 pub const SECRET: &str = "bench secret, 32 bytes long.....";
 
@@ -128,4 +128,12 @@ pub fn corpus() -> Vec<Comment> {
             c
         })
         .collect()
+}
+
+/// A copy of `c` with a fresh form token for post 42, issued 30 s before `now`.
+pub fn with_token(c: &Comment, tokens: &FormTokens, now: i64) -> Comment {
+    let mut c = c.clone();
+    c.server
+        .insert("ferret_token".into(), tokens.issue("42", now - 30).unwrap());
+    c
 }
