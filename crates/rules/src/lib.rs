@@ -671,7 +671,7 @@ impl Rules {
 }
 
 /// A comment's token, parsed (or why it could not be), and the post id it must be for.
-type Started<'c> = (std::result::Result<Parsed, TokenError>, &'c str);
+type Started<'c> = (std::result::Result<Parsed<'c>, TokenError>, &'c str);
 
 impl TokenRule {
     /// The comment's token, parsed (not yet verified), and its post id. For a fresh comment, the

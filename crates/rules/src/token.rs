@@ -216,14 +216,20 @@ impl FormTokens {
     /// [`FormTokens::verify_signature`] of a parsed token.
     pub(crate) fn check_signature(
         &self,
-        t: &Parsed,
+        t: &Parsed<'_>,
         post_id: &str,
     ) -> Result<TokenInfo, TokenError> {
-        if !self.mac.verify(&t.msg[..t.len], &t.tag) {
+        // The MAC input, assembled in place: the post id is decoded straight into it.
+        let mut msg = [0u8; MAX_MSG];
+        let post_len = decode_hex(t.post_hex, &mut msg[POST_AT..POST_AT + MAX_POST_ID])
+            .ok_or(TokenError::Forged)?
+            .len();
+        let len = write_msg_around_post(&mut msg, post_len, t.issued, &t.nonce);
+        if !self.mac.verify(&msg[..len], &t.tag) {
             return Err(TokenError::Forged);
         }
         // Only a genuine token gets to say which post it was for.
-        if t.msg[POST_AT..POST_AT + t.post_len] != *trim(post_id).as_bytes() {
+        if msg[POST_AT..POST_AT + post_len] != *trim(post_id).as_bytes() {
             return Err(TokenError::WrongPost);
         }
         Ok(TokenInfo {
@@ -264,24 +270,21 @@ impl FormTokens {
     }
 }
 
-/// A token decoded, its MAC not yet checked: the MAC input assembled (the post id decoded straight
-/// into it), the nonce and the tag.
-pub(crate) struct Parsed {
-    msg: [u8; MAX_MSG],
-    len: usize,
-    post_len: usize,
+/// A token split and decoded, its MAC not yet checked (the post id stays hex until then).
+pub(crate) struct Parsed<'t> {
+    post_hex: &'t [u8],
     issued: i64,
     /// The replay cache's key; not to be trusted before the MAC is checked.
     pub(crate) nonce: [u8; 16],
     tag: [u32; 8],
 }
 
-impl Parsed {
+impl<'t> Parsed<'t> {
     /// Decodes `v1.<post>.<issued>.<nonce>.<tag>`. The nonce and tag have fixed lengths, so their
     /// dots are at fixed places from the end; the one left is the first dot after `v1.`. Any other
     /// dot is in a hex or decimal field, which then fails to decode: a token with other than
     /// exactly four dots is refused as forged.
-    pub(crate) fn of(token: &str) -> Result<Parsed, TokenError> {
+    pub(crate) fn of(token: &'t str) -> Result<Parsed<'t>, TokenError> {
         let token = trim(token).as_bytes();
         if token.is_empty() {
             return Err(TokenError::Missing);
@@ -294,10 +297,6 @@ impl Parsed {
             return Err(TokenError::Forged);
         }
         let dot = memchr::memchr(b'.', fields).ok_or(TokenError::Forged)?;
-        let mut msg = [0u8; MAX_MSG];
-        let post_len = decode_hex(&fields[..dot], &mut msg[POST_AT..POST_AT + MAX_POST_ID])
-            .ok_or(TokenError::Forged)?
-            .len();
         let issued = parse_time(&fields[dot + 1..]).ok_or(TokenError::Forged)?;
         // Decoded into words kept in registers: byte arrays written piecewise and read back
         // whole stalled on store forwarding.
@@ -311,11 +310,8 @@ impl Parsed {
         let tag = decode_words::<8>(&tail[34..])
             .ok_or(TokenError::Forged)?
             .map(u32::swap_bytes);
-        let len = write_msg_around_post(&mut msg, post_len, issued, &nonce);
         Ok(Parsed {
-            msg,
-            len,
-            post_len,
+            post_hex: &fields[..dot],
             issued,
             nonce,
             tag,
