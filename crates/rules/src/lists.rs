@@ -482,11 +482,17 @@ impl<V> Names<V> {
         self
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<&V> {
+        // Inlined: most keys have a length that no entry has (a host's parent domains, say).
         if self.lens >> key.len().min(63) & 1 == 0 {
             return None;
         }
+        self.lookup(key)
+    }
+
+    #[inline(never)]
+    fn lookup(&self, key: &[u8]) -> Option<&V> {
         if let Some(s) = &self.sieve {
             if !s.may_contain(Sieve::name_key(key)) {
                 return None;

@@ -606,9 +606,13 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
     // One pass for the end, the last `@`, the last `:` after it, and whether it is all ASCII.
     let (mut start, mut colon, mut ascii) = (0, None, true);
     let mut end = 0;
-    while end < b.len() {
-        match HOST_CLASS[usize::from(b[end])] {
-            HOST_PLAIN => {}
+    loop {
+        // Host bytes in a tight loop; the rest below.
+        while b.get(end).is_some_and(|&c| HOST_CLASS[usize::from(c)] == HOST_PLAIN) {
+            end += 1;
+        }
+        let Some(&c) = b.get(end) else { break };
+        match HOST_CLASS[usize::from(c)] {
             HOST_END => break,
             b'@' => (start, colon) = (end + 1, None),
             b':' => colon = Some(end),
