@@ -413,7 +413,6 @@ impl Rules {
         };
         let mut needs = Needs {
             links: links.is_some(),
-            author: min_approved.is_some(),
             ..Needs::default()
         };
         for (list, _) in disallowed.iter().chain(moderation.iter()) {
@@ -495,7 +494,14 @@ impl Rules {
             .as_ref()
             .filter(|_| fresh)
             .map(|r| (r.seed, r.min_chars.max(1)));
-        let view = View::new(c, ip, s, self.needs, dup);
+        // The trusted-author rule's threshold, when some author has an approved comment (with
+        // none, no author key is computed, nor the fields it is made from).
+        let min_approved = self.min_approved.filter(|_| !ctx.authors.is_empty());
+        let needs = Needs {
+            author: min_approved.is_some(),
+            ..self.needs
+        };
+        let view = View::new(c, ip, s, needs, dup);
         let words = match &self.word_pair {
             Some(p) => p.find(view.words),
             None => (None, None),
@@ -516,7 +522,7 @@ impl Rules {
         if let Some(h) = self.phase::<true>(c, &view, &found) {
             return RuleOutcome::Hit(h);
         }
-        if let Some(min) = self.min_approved.filter(|_| !ctx.authors.is_empty()) {
+        if let Some(min) = min_approved {
             let key = match view.author() {
                 Some(fields) => AuthorKey::of_folded(fields),
                 None => AuthorKey::of(c),
