@@ -609,7 +609,10 @@ fn push_host(rest: &str, hosts: &mut String, spans: &mut Vec<(usize, usize)>) {
     let mut end = 0;
     loop {
         // Host bytes in a tight loop; the rest below.
-        while b.get(end).is_some_and(|&c| HOST_CLASS[usize::from(c)] == HOST_PLAIN) {
+        while b
+            .get(end)
+            .is_some_and(|&c| HOST_CLASS[usize::from(c)] == HOST_PLAIN)
+        {
             end += 1;
         }
         let Some(&c) = b.get(end) else { break };

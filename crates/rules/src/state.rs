@@ -208,8 +208,8 @@ impl Nonces {
     }
 
     /// Starts loading the cache lines that [`Nonces::first_use`] will read for this nonce, so that
-    /// their misses (the tables are large, the keys random) overlap the caller's other work, the
-    /// token's MAC. A hint only: it changes nothing else.
+    /// their misses (the tables are large, the keys random) overlap the caller's other work (the
+    /// rest of the check). A hint only: it changes nothing else.
     pub(crate) fn prefetch(&self, nonce: &[u8; 16]) {
         let home = self.home(Nonces::key(nonce));
         for table in [&self.cur, &self.old] {
