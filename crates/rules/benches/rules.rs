@@ -7,20 +7,17 @@
 //! check reads a comment built just before, as a server checks the comment it has just parsed.
 //! (Criterion's `SmallInput` builds a tenth of a sample's iterations at once, thousands of
 //! comments, so each check then also pays for reading its comment back from L3: 0.2–1.4 µs more
-//! with 100,000-entry lists in three side-by-side runs; see the crate's README.) The fixtures are in `common/mod.rs`, shared with
-//! `examples/rules_hot_path.rs`, which runs the same cases as a plain loop for callgrind's instruction
-//! counts (the figures in the crate's README).
+//! with 100,000-entry lists in three side-by-side runs; see the crate's README.) The fixtures are
+//! in `common/mod.rs`, shared with `examples/rules_hot_path.rs`, which runs the same cases as a
+//! plain loop for callgrind's instruction counts (the figures in the crate's README).
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use ferret_features::Comment;
-use ferret_rules::{
-    Action, AuthorKey, FormSecret, FormTokens, MemoryAuthors, RuleContext, RuleId, RuleOutcome,
-};
+use ferret_rules::{Action, RuleContext, RuleId, RuleOutcome};
 
 mod common;
-use common::{corpus, rules, rules_with, with_token, SECRET};
+use common::{corpus, history, rules, rules_with, with_token};
 
 /// Comments built per batch of timed checks (64 comments with their strings: under 100 KiB).
 const BATCH: BatchSize = BatchSize::NumIterations(64);
@@ -28,13 +25,7 @@ const BATCH: BatchSize = BatchSize::NumIterations(64);
 fn bench_check(c: &mut Criterion) {
     let mut g = c.benchmark_group("check");
     let corpus = corpus();
-    let authors = MemoryAuthors::new();
-    // Some history, none of it the corpus' authors: the trusted-author lookup runs and misses.
-    for i in 0..1000 {
-        let mut a = Comment::from_text("x");
-        a.comment_author_email = Some(format!("known{i}@example.org"));
-        authors.record_approved(AuthorKey::of(&a).unwrap());
-    }
+    let authors = history();
     for (label, n, regex) in [
         ("small", 10, false),
         ("100k", 100_000, false),
@@ -102,7 +93,7 @@ fn bench_check(c: &mut Criterion) {
     g.finish();
 
     // The token alone: MAC check, post, time window (the replay cache is in `Rules`).
-    let tokens = FormTokens::new(FormSecret::new(SECRET).unwrap());
+    let tokens = common::tokens();
     let t = tokens.issue("42", 1_000).unwrap();
     c.bench_function("token/verify", |b| {
         b.iter(|| assert!(tokens.verify(black_box(&t), "42", 1_030).is_ok()))

@@ -17,7 +17,7 @@
 use std::hint::black_box;
 
 use ferret_features::Comment;
-use ferret_rules::{Action, AuthorKey, MemoryAuthors, RuleContext, RuleId, RuleOutcome};
+use ferret_rules::{Action, RuleContext, RuleId, RuleOutcome};
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -37,12 +37,7 @@ fn main() {
     let size = if lists == "100k" { 100_000 } else { 10 };
     let token = case != "all_but_token_pass";
     let rules = common::rules_with(size, case == "regex", token);
-    let authors = MemoryAuthors::new();
-    for i in 0..1000 {
-        let mut a = Comment::from_text("x");
-        a.comment_author_email = Some(format!("known{i}@example.org"));
-        authors.record_approved(AuthorKey::of(&a).unwrap());
-    }
+    let authors = common::history();
     let mut corpus = common::corpus();
     if case == "disallowed_ip_hit" {
         for c in &mut corpus {
@@ -90,17 +85,9 @@ fn costs(large: bool) {
         ("no rules (enabled = false)", |c| c.enabled = false),
     ];
     let size = if large { 100_000 } else { 10 };
-    let authors = MemoryAuthors::new();
-    for i in 0..1000 {
-        let mut a = Comment::from_text("x");
-        a.comment_author_email = Some(format!("known{i}@example.org"));
-        authors.record_approved(AuthorKey::of(&a).unwrap());
-    }
+    let authors = common::history();
     let corpus = common::corpus();
-    let tokens = common::rules_with(size, false, true)
-        .form_tokens()
-        .expect("token on")
-        .clone();
+    let tokens = common::tokens();
     const CHUNK: usize = 64;
     let mut samples = vec![Vec::new(); variants.len()];
     let mut now = 1_700_000_000i64;

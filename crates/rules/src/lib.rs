@@ -523,11 +523,8 @@ impl Rules {
             return RuleOutcome::Hit(h);
         }
         if let Some(min) = min_approved {
-            let key = match view.author() {
-                Some(fields) => AuthorKey::of_folded(fields),
-                None => AuthorKey::of(c),
-            };
-            if let Some(key) = key {
+            // The view has the author's fields: `needs.author` is set whenever `min_approved` is.
+            if let Some(key) = view.author().and_then(AuthorKey::of_folded) {
                 let n = ctx.authors.approved(&key);
                 if n >= min {
                     return hit(

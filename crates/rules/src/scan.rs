@@ -210,11 +210,12 @@ impl<'a> View<'a> {
         if self.words.is_empty() {
             return None;
         }
-        let [name, email, url, ..] = self.word_ends;
+        // The parts are author, e-mail, URL, …, each ending at its separator.
+        let [name_end, email_end, url_end, ..] = self.word_ends;
         Some([
             self.email,
-            trim_bytes(&self.words[..name]),
-            trim_bytes(&self.words[email + 1..url]),
+            trim_bytes(&self.words[..name_end]),
+            trim_bytes(&self.words[email_end + 1..url_end]),
         ])
     }
 

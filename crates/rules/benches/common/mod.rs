@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use ferret_features::Comment;
-use ferret_rules::{FormTokens, Rules, RulesConfig};
+use ferret_rules::{AuthorKey, FormSecret, FormTokens, MemoryAuthors, Rules, RulesConfig};
 
 pub const SECRET: &str = "bench secret, 32 bytes long.....";
 
@@ -136,4 +136,21 @@ pub fn with_token(c: &Comment, tokens: &FormTokens, now: i64) -> Comment {
     c.server
         .insert("ferret_token".into(), tokens.issue("42", now - 30).unwrap());
     c
+}
+
+/// The token issuer of the rules' `[token]` table (same secret; issuing needs nothing else).
+pub fn tokens() -> FormTokens {
+    FormTokens::new(FormSecret::new(SECRET).unwrap())
+}
+
+/// Approved-comment history of 1,000 authors, none of them the corpus' authors: the
+/// trusted-author lookup runs and misses.
+pub fn history() -> MemoryAuthors {
+    let authors = MemoryAuthors::new();
+    for i in 0..1000 {
+        let mut a = Comment::from_text("x");
+        a.comment_author_email = Some(format!("known{i}@example.org"));
+        authors.record_approved(AuthorKey::of(&a).unwrap());
+    }
+    authors
 }
