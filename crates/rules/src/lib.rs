@@ -81,7 +81,6 @@ mod token;
 mod words;
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 
 use ferret_features::Comment;
@@ -102,7 +101,7 @@ pub use token::{
 
 use lists::KeyList;
 use scan::{lower_into, parse_ip, trim, Needs, View};
-use state::{Duplicates, Floods, Nonces};
+use state::{Duplicates, Floods, NonceLines, Nonces};
 use words::{Known, PairMatcher};
 
 /// What a check needs besides the comment: the time and the approved-author history.
@@ -144,18 +143,17 @@ struct TokenRule {
     field: String,
     post_field: String,
     action: Action,
-    nonces: Mutex<Nonces>,
+    /// Where the replay tables (in [`State`]) are, to prefetch without the lock.
+    lines: NonceLines,
 }
 
 struct DupRule {
-    state: Mutex<Duplicates>,
     action: Action,
     min_chars: usize,
     seed: u64,
 }
 
 struct FloodRule {
-    state: Mutex<Floods>,
     action: Action,
     max: u32,
     window: i64,
@@ -176,7 +174,26 @@ pub struct Rules {
     links: Option<(u32, Action)>,
     duplicates: Option<DupRule>,
     flood: Option<FloodRule>,
+    /// The stateful rules' memory, behind one lock that a check takes once.
+    state: Mutex<State>,
     needs: Needs,
+}
+
+/// What [`Rules::remember`] found: a flood's estimated count, the seconds since the same content
+/// was last seen (within the window), a replayed nonce.
+#[derive(Default)]
+struct Seen {
+    flood: Option<u32>,
+    since: Option<i64>,
+    replayed: bool,
+}
+
+/// The per-process memory of the duplicate, flood and token rules (each present when its rule is
+/// on).
+struct State {
+    duplicates: Option<Duplicates>,
+    floods: Option<Floods>,
+    nonces: Option<Nonces>,
 }
 
 impl fmt::Debug for Rules {
@@ -335,15 +352,19 @@ impl Rules {
                     reason: "must be longer than min_fill_secs, or no token is ever valid",
                 });
             }
-            Some(TokenRule {
-                tokens: FormTokens::new(secret)
-                    .min_fill_secs(t.min_fill_secs)
-                    .max_age_secs(max_age),
-                field: t.field.clone(),
-                post_field: t.post_field.clone(),
-                action: not_ham("token.action", t.action)?,
-                nonces: Mutex::new(Nonces::new(t.replay_capacity)),
-            })
+            let nonces = Nonces::new(t.replay_capacity);
+            Some((
+                TokenRule {
+                    tokens: FormTokens::new(secret)
+                        .min_fill_secs(t.min_fill_secs)
+                        .max_age_secs(max_age),
+                    field: t.field.clone(),
+                    post_field: t.post_field.clone(),
+                    action: not_ham("token.action", t.action)?,
+                    lines: nonces.lines(),
+                },
+                nonces,
+            ))
         } else {
             None
         };
@@ -382,12 +403,14 @@ impl Rules {
             let mut seed = [0u8; 8];
             // Without OS randomness the hash is merely unseeded; the rule still works.
             let _ = getrandom::getrandom(&mut seed);
-            Some(DupRule {
-                state: Mutex::new(Duplicates::new(d.capacity, window)),
-                action: not_ham("duplicates.action", d.action)?,
-                min_chars: d.min_chars,
-                seed: u64::from_le_bytes(seed),
-            })
+            Some((
+                DupRule {
+                    action: not_ham("duplicates.action", d.action)?,
+                    min_chars: d.min_chars,
+                    seed: u64::from_le_bytes(seed),
+                },
+                Duplicates::new(d.capacity, window),
+            ))
         } else {
             None
         };
@@ -402,12 +425,14 @@ impl Rules {
                         "must be at least 1 (more than max_comments within the window is a flood)",
                 });
             }
-            Some(FloodRule {
-                state: Mutex::new(Floods::new(f.capacity, window, f.max_comments)),
-                action: not_ham("flood.action", f.action)?,
-                max: f.max_comments,
-                window,
-            })
+            Some((
+                FloodRule {
+                    action: not_ham("flood.action", f.action)?,
+                    max: f.max_comments,
+                    window,
+                },
+                Floods::new(f.capacity, window, f.max_comments),
+            ))
         } else {
             None
         };
@@ -425,6 +450,9 @@ impl Rules {
             (Some((d, _)), Some((m, _))) => d.pair(m),
             _ => None,
         };
+        let (token, nonces) = token.unzip();
+        let (duplicates, dup_state) = duplicates.unzip();
+        let (flood, floods) = flood.unzip();
         Ok(Rules {
             enabled: c.enabled,
             roles,
@@ -438,6 +466,11 @@ impl Rules {
             links,
             duplicates,
             flood,
+            state: Mutex::new(State {
+                duplicates: dup_state,
+                floods,
+                nonces,
+            }),
             needs,
         })
     }
@@ -484,10 +517,6 @@ impl Rules {
         let token_fields = self.token.as_ref().map(|t| t.start(c, fresh));
         // Parsed once, for the flood rule and the IP lists.
         let ip = c.user_ip.as_deref().and_then(parse_ip);
-        let flood = match ip {
-            Some(ip) if fresh => self.record_flood(ip, ctx.now),
-            _ => None,
-        };
         let comment_type = self.comment_type(c, s);
         let dup = self
             .duplicates
@@ -508,14 +537,26 @@ impl Rules {
         };
         let token = match (&self.token, token_fields) {
             (Some(t), Some(started)) => t.check(started, ctx.now, fresh),
-            _ => None,
+            _ => Ok(None),
+        };
+        let flood_ip = ip.filter(|_| fresh && self.flood.is_some());
+        let nonce = token.as_ref().ok().copied().flatten();
+        let seen = self.remember(flood_ip, view.content_key, nonce, ctx.now);
+        let token = match token {
+            Err(e) => Some(e),
+            Ok(_) if seen.replayed => Some(TokenError::Replayed),
+            Ok(_) => None,
         };
         let found = Found {
-            token,
-            flood,
-            duplicate: view
-                .content_key
-                .and_then(|h| self.record_duplicate(h, ctx.now)),
+            token: token.and_then(|e| Some(self.token.as_ref()?.failure(e))),
+            flood: flood_ip.zip(seen.flood).and_then(|(ip, n)| {
+                let r = self.flood.as_ref()?;
+                Some(format!(
+                    "about {n} comments from {ip} within {} s (max {})",
+                    r.window, r.max
+                ))
+            }),
+            duplicate: seen.since.map(|s| format!("same content seen {s} s ago")),
             comment_type,
             words,
         };
@@ -639,6 +680,27 @@ impl Rules {
         })
     }
 
+    /// Records a fresh comment in the stateful rules' memory, under the one lock a check takes:
+    /// its IP's count (`flood_ip`), its content (`content`, the duplicate key) and its token's
+    /// nonce (`nonce`, once the token is otherwise valid).
+    fn remember(
+        &self,
+        flood_ip: Option<std::net::IpAddr>,
+        content: Option<u64>,
+        nonce: Option<[u8; 16]>,
+        now: i64,
+    ) -> Seen {
+        if flood_ip.is_none() && content.is_none() && nonce.is_none() {
+            return Seen::default();
+        }
+        let mut st = lock(&self.state);
+        Seen {
+            flood: flood_ip.and_then(|ip| st.floods.as_mut()?.record(Floods::key(ip), now)),
+            since: content.and_then(|h| st.duplicates.as_mut()?.record(h, now)),
+            replayed: nonce.is_some_and(|n| st.nonces.as_mut().is_some_and(|t| !t.first_use(n))),
+        }
+    }
+
     fn comment_type(&self, c: &Comment, s: &mut Scratch) -> Option<(Action, usize)> {
         if self.types.is_empty() {
             return None;
@@ -655,21 +717,6 @@ impl Rules {
             self.types.iter().position(|(name, _)| *name == s.key)
         };
         i.map(|i| (self.types[i].1, i))
-    }
-
-    fn record_flood(&self, ip: IpAddr, now: i64) -> Option<String> {
-        let r = self.flood.as_ref()?;
-        let n = lock(&r.state).record(Floods::key(ip), now)?;
-        Some(format!(
-            "about {n} comments from {ip} within {} s (max {})",
-            r.window, r.max
-        ))
-    }
-
-    fn record_duplicate(&self, h: u64, now: i64) -> Option<String> {
-        let r = self.duplicates.as_ref()?;
-        let since = lock(&r.state).record(h, now)?;
-        Some(format!("same content seen {since} s ago"))
     }
 }
 
@@ -692,30 +739,31 @@ impl TokenRule {
             .unwrap_or("");
         let parsed = Parsed::of(token);
         if let (true, Ok(p)) = (fresh, &parsed) {
-            lock(&self.nonces).prefetch(&p.nonce);
+            self.lines.prefetch(&p.nonce);
         }
         (parsed, post)
     }
 
-    /// The failed check, if the token fails. Rechecks verify the signature and post only.
+    /// The token's verdict before the replay lookup: `Ok(Some(nonce))` when it is valid and the
+    /// nonce must be looked up (a fresh comment), `Ok(None)` when it is valid and that is all
+    /// (rechecks verify the signature and post only).
     fn check(
         &self,
         (parsed, post): Started<'_>,
         now: i64,
         fresh: bool,
-    ) -> Option<(RuleId, String)> {
-        let r = parsed.and_then(|t| {
-            if !fresh {
-                return self.tokens.check_signature(&t, post);
-            }
-            let info = self.tokens.check(&t, post, now)?;
-            if lock(&self.nonces).first_use(info.nonce) {
-                Ok(info)
-            } else {
-                Err(TokenError::Replayed)
-            }
-        });
-        let e = r.err()?;
+    ) -> std::result::Result<Option<[u8; 16]>, TokenError> {
+        let t = parsed?;
+        if !fresh {
+            return self.tokens.check_signature(&t, post).map(|_| None);
+        }
+        self.tokens
+            .check(&t, post, now)
+            .map(|info| Some(info.nonce))
+    }
+
+    /// The rule and detail of a failed token.
+    fn failure(&self, e: TokenError) -> (RuleId, String) {
         let rule = match e {
             TokenError::Missing => RuleId::TokenMissing,
             TokenError::Forged => RuleId::TokenForged,
@@ -728,7 +776,7 @@ impl TokenRule {
             TokenError::Missing => format!("no {} field", self.field),
             other => other.to_string(),
         };
-        Some((rule, detail))
+        (rule, detail)
     }
 }
 

@@ -172,9 +172,11 @@ impl Floods {
 /// generation's line just read, instead of a control byte line then a separate data line.
 /// Each table has a power of two of slots, at least twice `capacity / 2`, so it is at most half
 /// full: 8 to 16 bytes a slot per remembered nonce (1 MiB a table for the default 100,000).
+/// Both tables are allocated up front, zeroed by the allocator (pages the process never touches
+/// cost nothing), and never move, so [`NonceLines`] can point at them without a lock.
 pub(crate) struct Nonces {
-    cur: Vec<u64>,
-    old: Vec<u64>,
+    cur: Box<[u64]>,
+    old: Box<[u64]>,
     cur_len: usize,
     half: usize,
     /// 64 − log2(slots): the top bits of the mixed key pick the first slot.
@@ -186,9 +188,8 @@ impl Nonces {
         let half = (capacity / 2).max(1);
         let slots = (2 * half).next_power_of_two().max(2);
         Nonces {
-            // Allocated on first use: a site without form tokens pays nothing.
-            cur: Vec::new(),
-            old: Vec::new(),
+            cur: vec![0; slots].into_boxed_slice(),
+            old: vec![0; slots].into_boxed_slice(),
             cur_len: 0,
             half,
             shift: 64 - slots.trailing_zeros(),
@@ -202,45 +203,36 @@ impl Nonces {
     }
 
     /// The first slot of the key's run.
-    fn home(&self, key: u64) -> usize {
+    fn home(shift: u32, key: u64) -> usize {
         // The key is random already; the multiply only guards the top bits against any skew.
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
     }
 
-    /// Starts loading the cache lines that [`Nonces::first_use`] will read for this nonce, so that
-    /// their misses (the tables are large, the keys random) overlap the caller's other work (the
-    /// rest of the check). A hint only: it changes nothing else.
-    pub(crate) fn prefetch(&self, nonce: &[u8; 16]) {
-        let home = self.home(Nonces::key(nonce));
-        for table in [&self.cur, &self.old] {
-            if let Some(slot) = table.get(home) {
-                prefetch(slot);
-            }
+    /// Where the tables are, for [`NonceLines::prefetch`] (valid as long as these `Nonces`).
+    pub(crate) fn lines(&self) -> NonceLines {
+        NonceLines {
+            tables: [self.cur.as_ptr(), self.old.as_ptr()],
+            shift: self.shift,
         }
     }
 
     /// Records the nonce; `false` when it was already used.
     pub(crate) fn first_use(&mut self, nonce: [u8; 16]) -> bool {
         let key = Nonces::key(&nonce);
-        let slots = 1usize << (64 - self.shift);
-        if self.cur.is_empty() {
-            self.cur.resize(slots, 0);
-        }
-        let home = self.home(key);
+        let home = Nonces::home(self.shift, key);
         // Both first slots are loaded before either is looked at, so that the two cache misses
         // (the tables are large and the keys random) overlap instead of adding up. Both tables
         // have the same size, so the key's run starts at `home` in the old one too.
-        let (first_cur, first_old) = (self.cur[home], self.old.get(home).copied().unwrap_or(0));
+        let (first_cur, first_old) = (self.cur[home], self.old[home]);
         let Err(mut at) = find_in_run(&self.cur, home, first_cur, key) else {
             return false;
         };
         let seen = find_in_run(&self.old, home, first_old, key).is_ok();
         if self.cur_len >= self.half {
             // Rotate: the current generation becomes the old one, the previous old one is
-            // dropped (its table zeroed and reused).
+            // dropped (its table zeroed and reused: no table ever moves).
             std::mem::swap(&mut self.cur, &mut self.old);
-            self.cur.clear();
-            self.cur.resize(slots, 0);
+            self.cur.fill(0);
             self.cur_len = 0;
             at = home;
         }
@@ -249,6 +241,35 @@ impl Nonces {
         self.cur[at] = key;
         self.cur_len += 1;
         !seen
+    }
+}
+
+/// The addresses of a [`Nonces`]' two tables, to request the lines a nonce's lookup will read
+/// without taking the lock the tables are behind. The tables never move, and which one is the
+/// current generation does not matter: the lines of both are requested.
+#[derive(Clone, Copy)]
+pub(crate) struct NonceLines {
+    tables: [*const u64; 2],
+    shift: u32,
+}
+
+// SAFETY: the pointers are only ever handed to `prefetch`, a hint that does not read or write
+// memory, so sharing them between threads cannot race.
+unsafe impl Send for NonceLines {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for NonceLines {}
+
+impl NonceLines {
+    /// Starts loading the cache lines that [`Nonces::first_use`] will read for this nonce, so that
+    /// their misses (the tables are large, the keys random) overlap the caller's other work (the
+    /// rest of the check). A hint only: it changes nothing else.
+    pub(crate) fn prefetch(&self, nonce: &[u8; 16]) {
+        let home = Nonces::home(self.shift, Nonces::key(nonce));
+        for table in self.tables {
+            // `home` is below the tables' length; `wrapping_add` keeps the arithmetic defined even
+            // if it were not, since the pointer is never dereferenced.
+            prefetch(table.wrapping_add(home));
+        }
     }
 }
 
@@ -266,19 +287,17 @@ fn find_in_run(table: &[u64], mut at: usize, mut k: u64, key: u64) -> Result<(),
     Err(at)
 }
 
-/// Asks the CPU to bring `slot`'s cache line in (a no-op off x86-64).
+/// Asks the CPU to bring the cache line at `at` in (a no-op off x86-64).
 #[inline(always)]
-fn prefetch(slot: &u64) {
+fn prefetch(at: *const u64) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: `prefetcht0` is a hint: it never faults and has no effect on memory or on the
-    // program's behaviour; the pointer comes from a live reference anyway.
+    // SAFETY: `prefetcht0` is a hint: it never faults, reads nothing into the program and has no
+    // effect on memory or on the program's behaviour, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            std::ptr::from_ref(slot).cast::<i8>(),
-        );
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast::<i8>());
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = slot;
+    let _ = at;
 }
 
 #[cfg(test)]
@@ -356,12 +375,12 @@ mod tests {
                 let i = (x >> 33) % (3 * capacity as u64 + 2);
                 let mut fresh = false;
                 reference.entry(i, || fresh = true);
-                n.prefetch(&nonce(i));
+                n.lines().prefetch(&nonce(i));
                 assert_eq!(n.first_use(nonce(i)), fresh, "{capacity} {step} {i}");
                 // Bounded: the tables never grow, and are never more than half full.
                 let half = (capacity / 2).max(1);
                 assert_eq!(n.cur.len(), (2 * half).next_power_of_two().max(2));
-                assert!(n.old.is_empty() || n.old.len() == n.cur.len());
+                assert_eq!(n.old.len(), n.cur.len());
                 assert!(n.cur_len <= half && 2 * n.cur_len <= n.cur.len());
             }
         }

@@ -910,6 +910,67 @@ fn replayed_token_is_spam() {
 }
 
 #[test]
+fn the_flood_duplicate_and_replay_memories_see_every_fresh_comment() {
+    // All three stateful rules on (they share one lock per check): a comment is counted by each
+    // whatever the others, or the token, make of it.
+    let r = rules(&format!(
+        "[token]\nenabled = true\nsecret = \"{SECRET}\"\n[flood]\nmax_comments = 2\nwindow_secs = 60\n"
+    ));
+    let t0 = NOW - NOW % 60; // start of a window: the flood estimate is exact
+    let post = |ip: &str, token: &str, content: &str| {
+        let mut c = with_token(Some(token), "42");
+        c.comment_content = Some(content.into());
+        c.user_ip = Some(ip.into());
+        c
+    };
+    let (a, b, c) = (
+        "The first comment, long enough to be remembered",
+        "A second one, also long enough to be remembered",
+        "A third text that nobody has written before now",
+    );
+    let ip = "192.0.2.7";
+    let t1 = issue("42", t0 - 60);
+    assert_eq!(verdict(&r, &post(ip, &t1, a), t0), None);
+    // The token replayed with new content: caught as a replay, and still counted and remembered.
+    assert_eq!(
+        verdict(&r, &post(ip, &t1, b), t0 + 1),
+        Some((Action::Spam, RuleId::TokenReplayed))
+    );
+    // Third comment from the IP within the minute: a flood, so the replay above was counted.
+    assert_eq!(
+        verdict(&r, &post(ip, &issue("42", t0 - 50), c), t0 + 2),
+        Some((Action::Hold, RuleId::Flood))
+    );
+    // The replayed comment's content was remembered too (duplicates come before floods).
+    assert_eq!(
+        verdict(&r, &post(ip, &issue("42", t0 - 40), b), t0 + 3),
+        Some((Action::Hold, RuleId::Duplicate))
+    );
+    // A forged token is caught, and its comment counted and remembered all the same.
+    let ip = "192.0.2.8";
+    let d = "Yet another text, with a token nobody signed";
+    assert_eq!(
+        verdict(&r, &post(ip, "v1.00.1.00.00", d), t0 + 4).map(|v| v.1),
+        Some(RuleId::TokenForged)
+    );
+    assert_eq!(
+        verdict(&r, &post(ip, &issue("42", t0 - 30), d), t0 + 5),
+        Some((Action::Hold, RuleId::Duplicate))
+    );
+    // Each fresh token passes once, even when another rule held its comment.
+    let t2 = issue("42", t0 - 20);
+    let e = "Fresh words at last, held as the third from this IP";
+    assert_eq!(
+        verdict(&r, &post(ip, &t2, e), t0 + 6),
+        Some((Action::Hold, RuleId::Flood))
+    );
+    assert_eq!(
+        verdict(&r, &post("192.0.2.9", &t2, e), t0 + 7),
+        Some((Action::Spam, RuleId::TokenReplayed))
+    );
+}
+
+#[test]
 fn expired_token_is_spam() {
     let r = token_rules();
     let t = issue("42", NOW);
