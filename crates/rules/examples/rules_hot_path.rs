@@ -13,6 +13,10 @@
 //! `all_rules_pass`, `disallowed_ip_hit`, `all_but_token_pass` and `regex` (all rules plus three
 //! regexes), each with `small` or `100k` lists. valgrind hides SHA-NI, so SHA-256 there is the
 //! software fallback (about 1,400 instructions a block more than with SHA-NI).
+//!
+//! Two modes time the check instead (pin them, e.g. `taskset -c 1`): `costs small|100k`, every
+//! rule on and then each switched off in turn; `interleaved small|100k`, checks back to back
+//! against checks with other code run between them.
 
 use std::hint::black_box;
 
@@ -28,9 +32,12 @@ fn main() {
         if case == "costs" {
             return costs(lists == "100k");
         }
+        if case == "interleaved" {
+            return interleaved(lists == "100k");
+        }
     }
     let [_, case, lists, n] = args.as_slice() else {
-        eprintln!("usage: rules_hot_path all_rules_pass|disallowed_ip_hit|all_but_token_pass|regex small|100k N\n       rules_hot_path costs small|100k");
+        eprintln!("usage: rules_hot_path all_rules_pass|disallowed_ip_hit|all_but_token_pass|regex small|100k N\n       rules_hot_path costs|interleaved small|100k");
         std::process::exit(2);
     };
     let n: usize = n.parse().expect("N is a number");
@@ -134,5 +141,68 @@ fn costs(large: bool) {
     for (v, (name, _)) in variants.iter().enumerate() {
         let m = median(&mut samples[v]);
         println!("{name:<28} {m:>7.0}  {:>+6.0}", m - base);
+    }
+}
+
+/// `interleaved`: the check with every rule on, timed one comment at a time, in two orders that
+/// take turns: 64 comments built first and then checked back to back (as the criterion bench
+/// does: the check's code and data stay in the core's caches from one check to the next), and
+/// each comment built (cloned, its token issued) just before it is checked, so that other code
+/// runs between two checks, as in a server that parses the request, scores the comment and writes
+/// to SQLite between them. Prints the median of each, less the clock's own cost.
+fn interleaved(large: bool) {
+    use std::time::Instant;
+    let size = if large { 100_000 } else { 10 };
+    let rules = common::rules(size, false);
+    let authors = common::history();
+    let corpus = common::corpus();
+    let tokens = common::tokens();
+    let mut now = 1_700_000_000i64;
+    let mut i = 0usize;
+    let mut next = || {
+        now += 3601;
+        i += 1;
+        (
+            common::with_token(&corpus[i % corpus.len()], &tokens, now),
+            now,
+        )
+    };
+    let time = |(c, now): &(Comment, i64)| {
+        let t = Instant::now();
+        let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
+        let ns = t.elapsed().as_nanos() as f64;
+        assert_eq!(out, RuleOutcome::Pass);
+        ns
+    };
+    let clock = {
+        let mut v: Vec<f64> = (0..10_000)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(t.elapsed().as_nanos() as f64)
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2] - clock
+    };
+    println!(
+        "{} lists, every rule on: median ns per check (clock's {clock:.0} ns taken off)",
+        if large { "100k" } else { "small" }
+    );
+    for round in 0..6 {
+        let (mut batched, mut apart) = (Vec::new(), Vec::new());
+        for _ in 0..300 {
+            let batch: Vec<(Comment, i64)> = (0..64).map(|_| next()).collect();
+            batched.extend(batch.iter().skip(1).map(time));
+            apart.extend((0..64).map(|_| time(&next())));
+        }
+        println!(
+            "round {round}: back to back {:>6.0}   other code between checks {:>6.0}",
+            median(batched),
+            median(apart)
+        );
     }
 }

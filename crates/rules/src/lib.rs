@@ -58,9 +58,10 @@
 //! processes or restarts each have their own memory), in bounded maps: at most `capacity`
 //! entries per rule (see the `state` module's docs: each key is kept for at least `capacity / 2`
 //! newer keys, and under heavier traffic the rule errs towards passing). Every fresh check counts
-//! towards them, whatever rule decides it. A recheck (`recheck_reason` set) is the same comment
-//! again: it skips duplicates, floods and token replay and time checks (the token's signature and
-//! post are still checked).
+//! towards them, whatever rule decides it. All three sit behind one lock, which a check takes once,
+//! after the token's MAC is checked. A recheck (`recheck_reason` set) is the same comment again: it
+//! skips duplicates, floods and token replay and time checks (the token's signature and post are
+//! still checked).
 //!
 //! # Hot path
 //! [`Rules`] is built once and shared (`Send + Sync`); a passing check allocates nothing once the
