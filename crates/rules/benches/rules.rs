@@ -17,7 +17,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 use ferret_rules::{Action, RuleContext, RuleId, RuleOutcome};
 
 mod common;
-use common::{corpus, history, rules, rules_with, with_token};
+use common::{corpus, history, rules, rules_with, Fresh};
 
 /// Comments built per batch of timed checks (64 comments with their strings: under 100 KiB).
 const BATCH: BatchSize = BatchSize::NumIterations(64);
@@ -33,17 +33,11 @@ fn bench_check(c: &mut Criterion) {
         ("100k+regex", 100_000, true),
     ] {
         let r = rules(n, regex);
-        let tokens = r.form_tokens().unwrap().clone();
-        let mut now = 1_700_000_000i64;
-        let mut i = 0usize;
+        // An hour later each time: no duplicate, no flood; a fresh token 30 s old.
+        let mut fresh = Fresh::new();
         g.bench_function(BenchmarkId::new("all_rules_pass", label), |b| {
             b.iter_batched_ref(
-                || {
-                    // An hour later each time: no duplicate, no flood; a fresh token 30 s old.
-                    now += 3601;
-                    i += 1;
-                    (with_token(&corpus[i % corpus.len()], &tokens, now), now)
-                },
+                || fresh.next_comment(),
                 |(c, now)| {
                     let out = r.check(black_box(c), &RuleContext::new(*now, &authors));
                     assert_eq!(out, RuleOutcome::Pass);
@@ -59,10 +53,7 @@ fn bench_check(c: &mut Criterion) {
         spam.user_ip = Some("10.0.3.7".into());
         g.bench_function(BenchmarkId::new("disallowed_ip_hit", label), |b| {
             b.iter_batched_ref(
-                || {
-                    now += 3601;
-                    (with_token(&spam, &tokens, now), now)
-                },
+                || fresh.next_of(&spam),
                 |(c, now)| {
                     let out = r.check(black_box(c), &RuleContext::new(*now, &authors));
                     assert_eq!(

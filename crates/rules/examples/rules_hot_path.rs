@@ -93,12 +93,9 @@ fn costs(large: bool) {
     ];
     let size = if large { 100_000 } else { 10 };
     let authors = common::history();
-    let corpus = common::corpus();
-    let tokens = common::tokens();
+    let mut fresh = common::Fresh::new();
     const CHUNK: usize = 64;
     let mut samples = vec![Vec::new(); variants.len()];
-    let mut now = 1_700_000_000i64;
-    let mut i = 0usize;
     // Variant after variant, a few hundred chunks each, in rounds: drift in the machine's speed
     // hits all alike. One `Rules` at a time, so that no variant's tables crowd another's out of
     // the caches; the first chunks of each turn warm it up, untimed.
@@ -108,16 +105,7 @@ fn costs(large: bool) {
             off(&mut cfg);
             let rules = ferret_rules::Rules::new(&cfg).expect("bench config");
             for chunk in 0..400 {
-                let batch: Vec<(Comment, i64)> = (0..CHUNK)
-                    .map(|_| {
-                        now += 3601;
-                        i += 1;
-                        (
-                            common::with_token(&corpus[i % corpus.len()], &tokens, now),
-                            now,
-                        )
-                    })
-                    .collect();
+                let batch: Vec<(Comment, i64)> = (0..CHUNK).map(|_| fresh.next_comment()).collect();
                 let t = Instant::now();
                 for (c, now) in &batch {
                     let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
@@ -129,17 +117,13 @@ fn costs(large: bool) {
             }
         }
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let base = median(&mut samples[0]);
+    let base = common::median(&mut samples[0]);
     println!(
         "{} lists: median ns per check (chunks of {CHUNK})",
         if large { "100k" } else { "small" }
     );
     for (v, (name, _)) in variants.iter().enumerate() {
-        let m = median(&mut samples[v]);
+        let m = common::median(&mut samples[v]);
         println!("{name:<28} {m:>7.0}  {:>+6.0}", m - base);
     }
 }
@@ -155,18 +139,7 @@ fn interleaved(large: bool) {
     let size = if large { 100_000 } else { 10 };
     let rules = common::rules(size, false);
     let authors = common::history();
-    let corpus = common::corpus();
-    let tokens = common::tokens();
-    let mut now = 1_700_000_000i64;
-    let mut i = 0usize;
-    let mut next = || {
-        now += 3601;
-        i += 1;
-        (
-            common::with_token(&corpus[i % corpus.len()], &tokens, now),
-            now,
-        )
-    };
+    let mut fresh = common::Fresh::new();
     let time = |(c, now): &(Comment, i64)| {
         let t = Instant::now();
         let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
@@ -174,20 +147,13 @@ fn interleaved(large: bool) {
         assert_eq!(out, RuleOutcome::Pass);
         ns
     };
-    let clock = {
-        let mut v: Vec<f64> = (0..10_000)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(t.elapsed().as_nanos() as f64)
-            })
-            .collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2] - clock
-    };
+    let mut clock: Vec<f64> = (0..10_000)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(t.elapsed().as_nanos() as f64)
+        })
+        .collect();
+    let clock = common::median(&mut clock);
     println!(
         "{} lists, every rule on: median ns per check (clock's {clock:.0} ns taken off)",
         if large { "100k" } else { "small" }
@@ -195,14 +161,14 @@ fn interleaved(large: bool) {
     for round in 0..6 {
         let (mut batched, mut apart) = (Vec::new(), Vec::new());
         for _ in 0..300 {
-            let batch: Vec<(Comment, i64)> = (0..64).map(|_| next()).collect();
+            let batch: Vec<(Comment, i64)> = (0..64).map(|_| fresh.next_comment()).collect();
             batched.extend(batch.iter().skip(1).map(time));
-            apart.extend((0..64).map(|_| time(&next())));
+            apart.extend((0..64).map(|_| time(&fresh.next_comment())));
         }
         println!(
             "round {round}: back to back {:>6.0}   other code between checks {:>6.0}",
-            median(batched),
-            median(apart)
+            common::median(&mut batched) - clock,
+            common::median(&mut apart) - clock
         );
     }
 }

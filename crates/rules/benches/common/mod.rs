@@ -138,6 +138,46 @@ pub fn with_token(c: &Comment, tokens: &FormTokens, now: i64) -> Comment {
     c
 }
 
+/// The corpus as the comments a site receives: each an hour after the last (so duplicates and
+/// floods never fire), each with a fresh token issued 30 s before it is checked.
+pub struct Fresh {
+    corpus: Vec<Comment>,
+    tokens: FormTokens,
+    now: i64,
+    i: usize,
+}
+
+impl Fresh {
+    pub fn new() -> Fresh {
+        Fresh {
+            corpus: corpus(),
+            tokens: tokens(),
+            now: 1_700_000_000,
+            i: 0,
+        }
+    }
+
+    /// The corpus' next comment and the time it is checked at.
+    pub fn next_comment(&mut self) -> (Comment, i64) {
+        self.i += 1;
+        let c = &self.corpus[self.i % self.corpus.len()];
+        self.now += 3601;
+        (with_token(c, &self.tokens, self.now), self.now)
+    }
+
+    /// `c` with a fresh token, and the time it is checked at (an hour after the last comment).
+    pub fn next_of(&mut self, c: &Comment) -> (Comment, i64) {
+        self.now += 3601;
+        (with_token(c, &self.tokens, self.now), self.now)
+    }
+}
+
+/// The median of `v` (reordered).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// The token issuer of the rules' `[token]` table (same secret; issuing needs nothing else).
 pub fn tokens() -> FormTokens {
     FormTokens::new(FormSecret::new(SECRET).unwrap())
