@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use ferret_akismet::{ClientConfig, Oracle, Report};
 use ferret_bayes::{Cutoffs, Label, Model};
 use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
-use ferret_rules::{Action, AuthorKey, MemoryAuthors, RuleContext, RuleOutcome, Rules};
+use ferret_rules::{Action, AuthorKey, AuthorKeys, MemoryAuthors, RuleContext, RuleOutcome, Rules};
 use ferret_store::{
     CallLimits, CheckRow, Durability, Endpoint, Event, LearnEntry, LearnOp, Snapshot, Store,
 };
@@ -372,10 +372,17 @@ impl Ferret {
             replayed += 1;
         }
         let rules = Rules::new(&config.rules)?;
-        let authors = MemoryAuthors::new();
-        for (key, n) in store.approved_authors()? {
-            if let Ok(k) = <[u8; 16]>::try_from(key.as_slice()) {
-                authors.set(AuthorKey::from_bytes(k), n);
+        // Author keys are made with the store's secret (one is made with the store), so that
+        // every process on this store keys authors alike.
+        let secret = store.author_secret(AuthorKeys::random()?.secret())?;
+        let authors = MemoryAuthors::with_keys(AuthorKeys::new(secret));
+        for a in store.approved_authors()? {
+            if let Ok(k) = <[u8; 16]>::try_from(a.key.as_slice()) {
+                if a.legacy {
+                    authors.set_legacy(AuthorKey::from_bytes(k), a.approved);
+                } else {
+                    authors.set(AuthorKey::from_bytes(k), a.approved);
+                }
             }
         }
         let fc = model.feature_config();
@@ -1000,7 +1007,11 @@ impl Ferret {
             .submitted
             .as_deref()
             .and_then(|s| serde_json::from_str::<Comment>(s).ok())
-            .and_then(|c| AuthorKey::of(&c));
+            .and_then(|c| {
+                // The key under this store's secret, and the one a store from before per-store
+                // keys may still hold the author's count under.
+                Some((self.inner.authors.keys().of(&c)?, AuthorKey::legacy_of(&c)?))
+            });
         let (learned, relabelled, approved) = self.write_and_learn(|w| {
             // Re-read inside the transaction: another process may have given feedback meanwhile.
             let cur = w.get_check(&ids)?.unwrap_or(row.clone());
@@ -1050,18 +1061,20 @@ impl Ferret {
             // even when the model already held the label); spam forgets them.
             let already_approved = cur.source == "moderator" && cur.verdict == "ham";
             let approved = match author {
-                Some(k) if label == Label::Ham && !already_approved => {
-                    Some(w.approve_author(k.as_bytes(), now)?)
+                Some((k, old)) if label == Label::Ham && !already_approved => {
+                    Some(w.approve_author(k.as_bytes(), Some(old.as_bytes()), now)?)
                 }
-                Some(k) if label == Label::Spam => {
-                    w.revoke_author(k.as_bytes())?;
+                Some((k, old)) if label == Label::Spam => {
+                    w.revoke_author(k.as_bytes(), Some(old.as_bytes()))?;
                     Some(0)
                 }
                 _ => None,
             };
             Ok((learned, relabelled, approved))
         })?;
-        if let (Some(k), Some(n)) = (author, approved) {
+        if let (Some((k, old)), Some(n)) = (author, approved) {
+            // Either way the legacy count is gone: moved under the new key, or forgotten.
+            self.inner.authors.set_legacy(old, 0);
             if n == 0 {
                 self.inner.authors.revoke(&k);
             } else {

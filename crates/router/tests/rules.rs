@@ -8,7 +8,7 @@ use common::{config, Oracle, JAN_2026};
 use ferret_bayes::Label;
 use ferret_features::Comment;
 use ferret_router::{Ferret, ManualClock, Reason, Source, Verdict};
-use ferret_rules::{RuleId, RulesConfig};
+use ferret_rules::{AuthorKey, RuleId, RulesConfig};
 
 fn open(cfg: ferret_router::Config, clock: &ManualClock) -> Ferret {
     Ferret::builder(cfg).clock(clock.clone()).open().unwrap()
@@ -140,6 +140,52 @@ fn ham_feedback_makes_a_trusted_author_that_survives_a_restart() {
         f.check_blocking(&after).unwrap().reason,
         Reason::Rule(RuleId::TrustedAuthor)
     );
+}
+
+#[test]
+fn an_author_approved_before_per_store_keys_stays_trusted_and_moves_to_the_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Oracle::start();
+    let clock = ManualClock::at(JAN_2026);
+    let cfg = config(dir.path(), Some(&o));
+    // A store from before per-store keys, after its upgrade: Ada's approval is under her legacy
+    // (SHA-256) key, marked as such by migration 3.
+    drop(ferret_store::Store::open(&cfg.db).unwrap());
+    let legacy = AuthorKey::legacy_of(&by_author("", 0)).unwrap();
+    rusqlite::Connection::open(&cfg.db)
+        .unwrap()
+        .execute(
+            "INSERT INTO authors (key, approved, updated_at, scheme) VALUES (?1, 1, 0, 1)",
+            [legacy.as_bytes().as_slice()],
+        )
+        .unwrap();
+    let stored = || {
+        ferret_store::Store::open(&cfg.db)
+            .unwrap()
+            .approved_authors()
+            .unwrap()
+    };
+    assert!(stored()[0].legacy);
+
+    let f = open(cfg.clone(), &clock);
+    let d = f
+        .check_blocking(&by_author("Back with chapter six", 20))
+        .unwrap();
+    assert_eq!(d.reason, Reason::Rule(RuleId::TrustedAuthor));
+    // Her next approval moves the count under the store's key.
+    f.submit_ham_blocking(d.check_id).unwrap();
+    let now = stored();
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_eq!((now[0].approved, now[0].legacy), (2, false));
+    assert_ne!(now[0].key, legacy.as_bytes().to_vec());
+    drop(f);
+    // Found under the new key after a restart; spam feedback forgets her.
+    let f = open(cfg.clone(), &clock);
+    let again = f.check_blocking(&by_author("Chapter seven", 21)).unwrap();
+    assert_eq!(again.reason, Reason::Rule(RuleId::TrustedAuthor));
+    f.submit_spam_blocking(again.check_id).unwrap();
+    assert!(stored().is_empty());
+    assert_eq!(o.checks(), 0, "a trusted author costs no Akismet call");
 }
 
 #[test]

@@ -4,9 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ferret_features::Comment;
-use ferret_rules::{
-    form_snippet, AuthorKey, MemoryAuthors, RuleContext, RuleOutcome, Rules, RulesConfig,
-};
+use ferret_rules::{form_snippet, MemoryAuthors, RuleContext, RuleOutcome, Rules, RulesConfig};
 
 fn main() {
     let config: RulesConfig = toml::from_str(
@@ -77,7 +75,7 @@ fn main() {
     let mut ann = Comment::from_text("Lovely photos https://a.example https://b.example");
     ann.comment_author = Some("Ann".into());
     ann.comment_author_email = Some("ann@example.org".into());
-    authors.record_approved(AuthorKey::of(&ann).unwrap());
+    authors.record_approved(authors.keys().of(&ann).unwrap());
     ann.server.insert("comment_post_ID".into(), "42".into());
     ann.server.insert(
         "ferret_token".into(),

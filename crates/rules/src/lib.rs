@@ -86,7 +86,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ferret_features::Comment;
 
-pub use authors::{ApprovedAuthors, AuthorKey, MemoryAuthors, NoHistory};
+pub use authors::{ApprovedAuthors, Author, AuthorKey, AuthorKeys, MemoryAuthors, NoHistory};
 pub use config::{
     CommentTypesConfig, DuplicatesConfig, FloodConfig, HoneypotConfig, KeysConfig, LinksConfig,
     ListSource, RulesConfig, TokenConfig, TrustedAuthorsConfig, TrustedRolesConfig,
@@ -566,8 +566,7 @@ impl Rules {
         }
         if let Some(min) = min_approved {
             // The view has the author's fields: `needs.author` is set whenever `min_approved` is.
-            if let Some(key) = view.author().and_then(AuthorKey::of_folded) {
-                let n = ctx.authors.approved(&key);
+            if let Some(n) = view.with_author(|a| ctx.authors.approved(a)) {
                 if n >= min {
                     return hit(
                         Action::Ham,

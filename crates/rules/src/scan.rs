@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
+use crate::authors::Author;
 use crate::token::HEX_VALUES;
 
 /// `://`, searched in every author URL and content: the searcher is built once.
@@ -202,21 +203,25 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The author's e-mail, name and URL, trimmed and lower-cased, as [`AuthorKey::of_folded`]
-    /// takes them; `None` when the view was built without [`Needs::author`] or [`Needs::words`].
-    ///
-    /// [`AuthorKey::of_folded`]: crate::AuthorKey::of_folded
-    pub(crate) fn author(&self) -> Option<[&'a [u8]; 3]> {
+    /// Runs `f` on the comment's [`Author`] (name, e-mail and URL, trimmed and lower-cased);
+    /// `None` without an e-mail, or when the view was built without [`Needs::author`] or
+    /// [`Needs::words`]. Fields with nothing to trim are used in place, as `words` has them.
+    pub(crate) fn with_author<R>(&self, f: impl FnOnce(&Author<'_>) -> R) -> Option<R> {
         if self.words.is_empty() {
             return None;
         }
         // The parts are author, e-mail, URL, …, each ending at its separator.
         let [name_end, email_end, url_end, ..] = self.word_ends;
-        Some([
-            self.email,
-            trim_bytes(&self.words[..name_end]),
-            trim_bytes(&self.words[email_end + 1..url_end]),
-        ])
+        let joined = &self.words[..=url_end];
+        let parts = [
+            &joined[..name_end],
+            &joined[name_end + 1..email_end],
+            &joined[email_end + 1..url_end],
+        ];
+        if parts.iter().all(|p| trimmed_already(p)) {
+            return Author::joined(joined, name_end, email_end).map(|a| f(&a));
+        }
+        Author::with_parts(parts.map(trim_bytes), f)
     }
 
     /// Lower-cased hosts of the author URL and the content's links.

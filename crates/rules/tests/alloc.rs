@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ferret_features::Comment;
-use ferret_rules::{AuthorKey, MemoryAuthors, RuleContext, RuleOutcome, Rules, RulesConfig};
+use ferret_rules::{MemoryAuthors, RuleContext, RuleOutcome, Rules, RulesConfig};
 
 struct Counting;
 
@@ -60,7 +60,7 @@ fn a_passing_check_does_not_allocate() {
     let authors = MemoryAuthors::new();
     let mut known = Comment::from_text("x");
     known.comment_author_email = Some("someone@example.org".into());
-    authors.record_approved(AuthorKey::of(&known).unwrap());
+    authors.record_approved(authors.keys().of(&known).unwrap());
     let corpus: Vec<Comment> = [
         (
             "Ann",

@@ -104,7 +104,7 @@ fn trusted_authors_skip_hold_rules_but_not_block_rules() {
         r#"{"comment_author":"Ann","comment_author_email":"Ann@Example.org","comment_author_url":"https://ann.example",
             "comment_content":"links: https://a.example https://b.example https://c.example"}"#,
     );
-    let key = AuthorKey::of(&c).unwrap();
+    let key = authors.keys().of(&c).unwrap();
     let ctx = RuleContext::new(NOW, &authors);
     assert_eq!(r.check(&c, &ctx).rule(), Some(RuleId::MaxLinks));
     authors.record_approved(key);
@@ -139,14 +139,16 @@ fn trusted_authors_skip_hold_rules_but_not_block_rules() {
     // No e-mail, no key: never trusted.
     let mut anon = c.clone();
     anon.comment_author_email = None;
-    assert_eq!(AuthorKey::of(&anon), None);
+    assert_eq!(authors.keys().of(&anon), None);
+    assert_eq!(AuthorKey::legacy_of(&anon), None);
     assert_eq!(r.check(&anon, &ctx).rule(), Some(RuleId::MaxLinks));
 }
 
 #[test]
 fn the_check_finds_every_author_under_the_key_feedback_stores() {
     // The check keys the author from the fields it has already lower-cased; feedback stores
-    // `AuthorKey::of`. They must agree for any author, or a trusted author goes unrecognised.
+    // `AuthorKeys::of` (and, in stores from before per-store keys, `AuthorKey::legacy_of`). They
+    // must agree for any author, or a trusted author goes unrecognised.
     let long = "Ǆ".repeat(120);
     let authors: [(&str, &str, &str); 9] = [
         ("Ann@Example.org", "Ann", "https://ann.example"),
@@ -178,13 +180,23 @@ fn the_check_finds_every_author_under_the_key_feedback_stores() {
                 ..Comment::default()
             };
             let history = MemoryAuthors::new();
-            history.record_approved(AuthorKey::of(&c).unwrap());
+            history.record_approved(history.keys().of(&c).unwrap());
             history.record_approved(AuthorKey::from_bytes([7; 16]));
             let out = r.check(&c, &RuleContext::new(NOW, &history));
             assert_eq!(
                 out.rule(),
                 Some(RuleId::TrustedAuthor),
                 "{email:?} {name:?} {url:?} with {toml_text:?}"
+            );
+            // Known only under the legacy key: found through the fallback.
+            let legacy = MemoryAuthors::new();
+            legacy.set_legacy(AuthorKey::legacy_of(&c).unwrap(), 1);
+            legacy.record_approved(AuthorKey::from_bytes([7; 16]));
+            let out = r.check(&c, &RuleContext::new(NOW, &legacy));
+            assert_eq!(
+                out.rule(),
+                Some(RuleId::TrustedAuthor),
+                "legacy {email:?} {name:?} {url:?} with {toml_text:?}"
             );
         }
     }
@@ -772,7 +784,7 @@ fn flood_as_spam_is_a_block_rule_even_for_trusted_authors() {
     let c = comment(
         r#"{"user_ip":"192.0.2.1","comment_author":"A","comment_author_email":"a@example.org","comment_content":"x"}"#,
     );
-    authors.record_approved(AuthorKey::of(&c).unwrap());
+    authors.record_approved(authors.keys().of(&c).unwrap());
     let ctx = RuleContext::new(NOW, &authors);
     assert_eq!(r.check(&c, &ctx).rule(), Some(RuleId::TrustedAuthor));
     assert_eq!(
@@ -1059,7 +1071,7 @@ fn precedence_role_block_author_hold() {
                 "honeypot_field_name":"hp","comment_content":"hello", {extra}}}"#
         ))
     };
-    authors.record_approved(AuthorKey::of(&base(r#""x":"1""#)).unwrap());
+    authors.record_approved(authors.keys().of(&base(r#""x":"1""#)).unwrap());
 
     // Role beats everything, even a filled honeypot.
     let c = base(r#""user_role":"administrator","hp":"filled""#);

@@ -39,8 +39,8 @@ mod store;
 
 pub use calendar::{civil_from_unix, day_key, month_bounds, month_key};
 pub use store::{
-    Budget, CallLimits, CallRefused, CheckRow, Durability, Endpoint, Event, LearnEntry, LearnOp,
-    OutboxItem, RecheckItem, Snapshot, Stats, Store, Writer,
+    ApprovedAuthor, Budget, CallLimits, CallRefused, CheckRow, Durability, Endpoint, Event,
+    LearnEntry, LearnOp, OutboxItem, RecheckItem, Snapshot, Stats, Store, Writer,
 };
 
 use std::path::PathBuf;

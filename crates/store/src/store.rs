@@ -215,6 +215,18 @@ pub struct OutboxItem {
     pub attempts: u32,
 }
 
+/// An author with approved comments, for the trusted-author rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovedAuthor {
+    /// The author's key (16 bytes from `ferret_rules::AuthorKeys`, under this store's
+    /// [`Store::author_secret`]).
+    pub key: Vec<u8>,
+    /// Approved comments.
+    pub approved: u64,
+    /// A key from before per-store secrets (`ferret_rules::Author::legacy_key`).
+    pub legacy: bool,
+}
+
 /// Counts for `ferret stats`, over one UTC month.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stats {
@@ -718,14 +730,52 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every approved author: `(key, approved comments)`.
-    pub fn approved_authors(&self) -> Result<Vec<(Vec<u8>, u64)>> {
+    /// Every approved author.
+    pub fn approved_authors(&self) -> Result<Vec<ApprovedAuthor>> {
         let rows = self.reads().all(
-            "SELECT key, approved FROM authors WHERE approved > 0",
+            "SELECT key, approved, scheme FROM authors WHERE approved > 0 ORDER BY key",
             [],
-            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+            |r| {
+                Ok(ApprovedAuthor {
+                    key: r.get(0)?,
+                    approved: r.get::<_, i64>(1)?.max(0) as u64,
+                    legacy: r.get::<_, i64>(2)? == 1,
+                })
+            },
         )?;
         Ok(rows)
+    }
+
+    /// The secret this store's author keys are made with (`ferret_rules::AuthorKeys`): the
+    /// one stored, or else `fresh`, stored now. Two processes opening a new store at once agree
+    /// on the first one written.
+    pub fn author_secret(&mut self, fresh: [u8; 16]) -> Result<[u8; 16]> {
+        let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES ('author_secret', ?1)
+                 ON CONFLICT(key) DO NOTHING",
+                params![hex],
+            )
+            .map_err(self.sq())?;
+        let stored = self.setting("author_secret")?.unwrap_or_default();
+        let corrupt = || Error::Corrupt {
+            path: self.path.clone(),
+            what: "settings.author_secret (expected 32 hex digits)",
+        };
+        let bytes = stored.as_bytes();
+        if bytes.len() != 32 {
+            return Err(corrupt());
+        }
+        let mut out = [0u8; 16];
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let digit = |c: u8| (c as char).to_digit(16);
+            match (digit(pair[0]), digit(pair[1])) {
+                (Some(hi), Some(lo)) => *o = (hi * 16 + lo) as u8,
+                _ => return Err(corrupt()),
+            }
+        }
+        Ok(out)
     }
 
     /// A setting, if set.
@@ -1135,24 +1185,45 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Counts one more approved comment for an author (ham feedback); returns the new count.
-    pub fn approve_author(&mut self, key: &[u8], now: i64) -> Result<u64> {
+    /// Counts one more approved comment for an author (ham feedback) under `key`; returns the
+    /// new count. A count the author still has under their `legacy` key (a row from before
+    /// per-store keys) moves over with it.
+    pub fn approve_author(&mut self, key: &[u8], legacy: Option<&[u8]>, now: i64) -> Result<u64> {
+        let moved = match legacy {
+            Some(old) => self
+                .tx
+                .query_row(
+                    "DELETE FROM authors WHERE key = ?1 AND scheme = 1 RETURNING approved",
+                    params![old],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()
+                .map_err(self.sq())?
+                .unwrap_or(0)
+                .max(0),
+            None => 0,
+        };
         self.tx
             .query_row(
-                "INSERT INTO authors (key, approved, updated_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET approved = approved + 1, updated_at = excluded.updated_at
+                "INSERT INTO authors (key, approved, updated_at, scheme) VALUES (?1, ?2, ?3, 2)
+                 ON CONFLICT(key) DO UPDATE SET approved = approved + excluded.approved,
+                     updated_at = excluded.updated_at, scheme = 2
                  RETURNING approved",
-                params![key, now],
+                params![key, 1 + moved, now],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n.max(0) as u64)
             .map_err(self.sq())
     }
 
-    /// Forgets an author's approvals (spam feedback on one of their comments).
-    pub fn revoke_author(&mut self, key: &[u8]) -> Result<()> {
+    /// Forgets an author's approvals (spam feedback on one of their comments), under their key
+    /// and their `legacy` one.
+    pub fn revoke_author(&mut self, key: &[u8], legacy: Option<&[u8]>) -> Result<()> {
         self.tx
-            .execute("DELETE FROM authors WHERE key = ?1", params![key])
+            .execute(
+                "DELETE FROM authors WHERE key = ?1 OR (key = ?2 AND scheme = 1)",
+                params![key, legacy],
+            )
             .map_err(self.sq())?;
         Ok(())
     }

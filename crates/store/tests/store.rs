@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ferret_store::{CallLimits, CheckRow, Endpoint, Error, Event, Store};
+use ferret_store::{ApprovedAuthor, CallLimits, CheckRow, Endpoint, Error, Event, Store};
 
 const JAN_2026: i64 = 1_767_225_600;
 
@@ -58,7 +58,9 @@ fn write_fixture() {
     )
     .unwrap()
     .unwrap();
-    s.write(|w| w.approve_author(&[7u8; 16], JAN_2026)).unwrap();
+    s.write(|w| w.approve_author(&[7u8; 16], None, JAN_2026))
+        .unwrap();
+    s.author_secret([9u8; 16]).unwrap();
     // Fold the WAL into the file so the fixture is one self-contained file.
     drop(s);
     let c = rusqlite_checkpoint(&path);
@@ -90,18 +92,42 @@ fn opens_the_v1_fixture() {
     assert_eq!(s.calls_in_month(JAN_2026).unwrap(), 1);
 }
 
+fn author(key: u8, approved: u64, legacy: bool) -> ApprovedAuthor {
+    ApprovedAuthor {
+        key: vec![key; 16],
+        approved,
+        legacy,
+    }
+}
+
 #[test]
-fn opens_the_v2_fixture_and_keeps_approved_authors() {
+fn opens_the_v2_fixture_and_moves_legacy_authors_to_new_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v2.db");
     std::fs::copy(fixture("v2.db"), &path).unwrap();
     let mut s = Store::open(&path).unwrap();
-    assert_eq!(s.approved_authors().unwrap(), vec![(vec![7u8; 16], 1)]);
+    // The v2 row is a legacy (SHA-256) key, still there to be looked up.
+    assert_eq!(s.approved_authors().unwrap(), vec![author(7, 1, true)]);
+    // Ham feedback under the new key moves the legacy count over.
     assert_eq!(
-        s.write(|w| w.approve_author(&[7u8; 16], JAN_2026)).unwrap(),
+        s.write(|w| w.approve_author(&[8u8; 16], Some(&[7u8; 16][..]), JAN_2026))
+            .unwrap(),
         2
     );
-    s.write(|w| w.revoke_author(&[7u8; 16])).unwrap();
+    assert_eq!(s.approved_authors().unwrap(), vec![author(8, 2, false)]);
+    assert_eq!(
+        s.write(|w| w.approve_author(&[8u8; 16], Some(&[7u8; 16][..]), JAN_2026))
+            .unwrap(),
+        3
+    );
+    s.write(|w| w.revoke_author(&[8u8; 16], Some(&[7u8; 16][..])))
+        .unwrap();
+    assert!(s.approved_authors().unwrap().is_empty());
+    // Spam feedback forgets the legacy count too.
+    std::fs::copy(fixture("v2.db"), dir.path().join("again.db")).unwrap();
+    let mut s = Store::open(&dir.path().join("again.db")).unwrap();
+    s.write(|w| w.revoke_author(&[8u8; 16], Some(&[7u8; 16][..])))
+        .unwrap();
     assert!(s.approved_authors().unwrap().is_empty());
     // A v1 file gains the table on open and starts with no approved authors.
     let v1 = dir.path().join("v1.db");
@@ -109,9 +135,39 @@ fn opens_the_v2_fixture_and_keeps_approved_authors() {
     let mut s = Store::open(&v1).unwrap();
     assert!(s.approved_authors().unwrap().is_empty());
     assert_eq!(
-        s.write(|w| w.approve_author(&[1u8; 16], JAN_2026)).unwrap(),
+        s.write(|w| w.approve_author(&[1u8; 16], None, JAN_2026))
+            .unwrap(),
         1
     );
+    assert_eq!(s.approved_authors().unwrap(), vec![author(1, 1, false)]);
+}
+
+#[test]
+fn opens_the_v3_fixture_with_its_author_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    std::fs::copy(fixture("v3.db"), &path).unwrap();
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.approved_authors().unwrap(), vec![author(7, 1, false)]);
+    assert_eq!(s.author_secret([0u8; 16]).unwrap(), [9u8; 16]);
+}
+
+#[test]
+fn the_author_secret_is_made_once_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.author_secret([1u8; 16]).unwrap(), [1u8; 16]);
+    assert_eq!(s.author_secret([2u8; 16]).unwrap(), [1u8; 16]);
+    drop(s);
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.author_secret([3u8; 16]).unwrap(), [1u8; 16]);
+    // A damaged value is an error that names it, never a new secret.
+    s.set_setting("author_secret", "0123").unwrap();
+    let e = s.author_secret([3u8; 16]).unwrap_err().to_string();
+    assert!(e.contains("settings.author_secret"), "{e}");
+    s.set_setting("author_secret", &"zz".repeat(16)).unwrap();
+    assert!(s.author_secret([3u8; 16]).is_err());
 }
 
 #[test]

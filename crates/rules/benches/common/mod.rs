@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use ferret_features::Comment;
-use ferret_rules::{AuthorKey, FormSecret, FormTokens, MemoryAuthors, Rules, RulesConfig};
+use ferret_rules::{FormSecret, FormTokens, MemoryAuthors, Rules, RulesConfig};
 
 pub const SECRET: &str = "bench secret, 32 bytes long.....";
 
@@ -190,7 +190,7 @@ pub fn history() -> MemoryAuthors {
     for i in 0..1000 {
         let mut a = Comment::from_text("x");
         a.comment_author_email = Some(format!("known{i}@example.org"));
-        authors.record_approved(AuthorKey::of(&a).unwrap());
+        authors.record_approved(authors.keys().of(&a).unwrap());
     }
     authors
 }
