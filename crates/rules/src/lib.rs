@@ -10,8 +10,8 @@
 //!   [`Rules::new`] builds every matcher once and refuses a bad regex or CIDR with the list, file
 //!   and line ([`RulesError`]).
 //! - [`RuleContext`] carries the time and the history of approved authors
-//!   ([`ApprovedAuthors`], keyed by [`AuthorKey`]; [`MemoryAuthors`] and [`NoHistory`] are
-//!   ready-made).
+//!   ([`ApprovedAuthors`]: an [`Author`] is stored as an [`AuthorKey`] from the history's
+//!   [`AuthorKeys`]; [`MemoryAuthors`] and [`NoHistory`] are ready-made).
 //! - [`FormTokens`] issues and verifies signed form tokens, [`FORM_SNIPPET`] is the HTML/JS that
 //!   puts one into a form.
 //!
