@@ -750,15 +750,21 @@ impl Store {
     /// one stored, or else `fresh`, stored now. Two processes opening a new store at once agree
     /// on the first one written.
     pub fn author_secret(&mut self, fresh: [u8; 16]) -> Result<[u8; 16]> {
-        let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value) VALUES ('author_secret', ?1)
-                 ON CONFLICT(key) DO NOTHING",
-                params![hex],
-            )
-            .map_err(self.sq())?;
-        let stored = self.setting("author_secret")?.unwrap_or_default();
+        // Read first: only a new store pays for a write.
+        let stored = match self.setting("author_secret")? {
+            Some(s) => s,
+            None => {
+                let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+                self.conn
+                    .execute(
+                        "INSERT INTO settings (key, value) VALUES ('author_secret', ?1)
+                         ON CONFLICT(key) DO NOTHING",
+                        params![hex],
+                    )
+                    .map_err(self.sq())?;
+                self.setting("author_secret")?.unwrap_or_default()
+            }
+        };
         let corrupt = || Error::Corrupt {
             path: self.path.clone(),
             what: "settings.author_secret (expected 32 hex digits)",
