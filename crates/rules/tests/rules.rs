@@ -179,25 +179,20 @@ fn the_check_finds_every_author_under_the_key_feedback_stores() {
                 comment_content: Some("Thanks!".into()),
                 ..Comment::default()
             };
-            let history = MemoryAuthors::new();
-            history.record_approved(history.keys().of(&c).unwrap());
-            history.record_approved(AuthorKey::from_bytes([7; 16]));
-            let out = r.check(&c, &RuleContext::new(NOW, &history));
-            assert_eq!(
-                out.rule(),
-                Some(RuleId::TrustedAuthor),
-                "{email:?} {name:?} {url:?} with {toml_text:?}"
-            );
-            // Known only under the legacy key: found through the fallback.
+            // Known under the history's key, or only under the legacy key (the fallback).
+            let current = MemoryAuthors::new();
+            current.record_approved(current.keys().of(&c).unwrap());
             let legacy = MemoryAuthors::new();
             legacy.set_legacy(AuthorKey::legacy_of(&c).unwrap(), 1);
-            legacy.record_approved(AuthorKey::from_bytes([7; 16]));
-            let out = r.check(&c, &RuleContext::new(NOW, &legacy));
-            assert_eq!(
-                out.rule(),
-                Some(RuleId::TrustedAuthor),
-                "legacy {email:?} {name:?} {url:?} with {toml_text:?}"
-            );
+            for (history, kind) in [(current, "current"), (legacy, "legacy")] {
+                history.record_approved(AuthorKey::from_bytes([7; 16]));
+                let out = r.check(&c, &RuleContext::new(NOW, &history));
+                assert_eq!(
+                    out.rule(),
+                    Some(RuleId::TrustedAuthor),
+                    "{kind} {email:?} {name:?} {url:?} with {toml_text:?}"
+                );
+            }
         }
     }
 }

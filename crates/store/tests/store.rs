@@ -67,6 +67,13 @@ fn write_fixture() {
     assert!(c);
 }
 
+/// A copy of a fixture in `dir` (as `copy`), opened with the current code.
+fn open_copy(dir: &Path, name: &str, copy: &str) -> Store {
+    let path = dir.join(copy);
+    std::fs::copy(fixture(name), &path).unwrap();
+    Store::open(&path).unwrap()
+}
+
 fn rusqlite_checkpoint(path: &Path) -> bool {
     // Re-opening and closing the last connection checkpoints and removes the WAL.
     drop(Store::open(path).unwrap());
@@ -76,9 +83,7 @@ fn rusqlite_checkpoint(path: &Path) -> bool {
 #[test]
 fn opens_the_v1_fixture() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.db");
-    std::fs::copy(fixture("v1.db"), &path).unwrap();
-    let s = Store::open(&path).unwrap();
+    let s = open_copy(dir.path(), "v1.db", "v1.db");
     assert_eq!(
         s.schema_version().unwrap(),
         ferret_store::migrations::latest()
@@ -103,9 +108,7 @@ fn author(key: u8, approved: u64, legacy: bool) -> ApprovedAuthor {
 #[test]
 fn opens_the_v2_fixture_and_moves_legacy_authors_to_new_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v2.db");
-    std::fs::copy(fixture("v2.db"), &path).unwrap();
-    let mut s = Store::open(&path).unwrap();
+    let mut s = open_copy(dir.path(), "v2.db", "v2.db");
     // The v2 row is a legacy (SHA-256) key, still there to be looked up.
     assert_eq!(s.approved_authors().unwrap(), vec![author(7, 1, true)]);
     // Ham feedback under the new key moves the legacy count over.
@@ -124,15 +127,12 @@ fn opens_the_v2_fixture_and_moves_legacy_authors_to_new_keys() {
         .unwrap();
     assert!(s.approved_authors().unwrap().is_empty());
     // Spam feedback forgets the legacy count too.
-    std::fs::copy(fixture("v2.db"), dir.path().join("again.db")).unwrap();
-    let mut s = Store::open(&dir.path().join("again.db")).unwrap();
+    let mut s = open_copy(dir.path(), "v2.db", "again.db");
     s.write(|w| w.revoke_author(&[8u8; 16], Some(&[7u8; 16][..])))
         .unwrap();
     assert!(s.approved_authors().unwrap().is_empty());
     // A v1 file gains the table on open and starts with no approved authors.
-    let v1 = dir.path().join("v1.db");
-    std::fs::copy(fixture("v1.db"), &v1).unwrap();
-    let mut s = Store::open(&v1).unwrap();
+    let mut s = open_copy(dir.path(), "v1.db", "v1.db");
     assert!(s.approved_authors().unwrap().is_empty());
     assert_eq!(
         s.write(|w| w.approve_author(&[1u8; 16], None, JAN_2026))
@@ -145,9 +145,7 @@ fn opens_the_v2_fixture_and_moves_legacy_authors_to_new_keys() {
 #[test]
 fn opens_the_v3_fixture_with_its_author_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v3.db");
-    std::fs::copy(fixture("v3.db"), &path).unwrap();
-    let mut s = Store::open(&path).unwrap();
+    let mut s = open_copy(dir.path(), "v3.db", "v3.db");
     assert_eq!(s.approved_authors().unwrap(), vec![author(7, 1, false)]);
     assert_eq!(s.author_secret([0u8; 16]).unwrap(), [9u8; 16]);
 }
