@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use ferret_akismet::{ClientConfig, Oracle, Report};
 use ferret_bayes::{Cutoffs, Label, Model};
 use ferret_features::{Comment, FeatureConfig, Features, Featurizer};
-use ferret_rules::{Action, AuthorKey, AuthorKeys, MemoryAuthors, RuleContext, RuleOutcome, Rules};
+use ferret_rules::{
+    Action, Author, AuthorKey, AuthorKeys, MemoryAuthors, RuleContext, RuleOutcome, Rules,
+};
 use ferret_store::{
     CallLimits, CheckRow, Durability, Endpoint, Event, LearnEntry, LearnOp, Snapshot, Store,
 };
@@ -1009,8 +1011,8 @@ impl Ferret {
             .and_then(|s| serde_json::from_str::<Comment>(s).ok())
             .and_then(|c| {
                 // The key under this store's secret, and the one a store from before per-store
-                // keys may still hold the author's count under.
-                Some((self.inner.authors.keys().of(&c)?, AuthorKey::legacy_of(&c)?))
+                // keys may still hold the author's count under: one fold of the fields for both.
+                Author::with_comment(&c, |a| (self.inner.authors.keys().key(a), a.legacy_key()))
             });
         let (learned, relabelled, approved) = self.write_and_learn(|w| {
             // Re-read inside the transaction: another process may have given feedback meanwhile.

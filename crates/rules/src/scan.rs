@@ -76,8 +76,8 @@ pub(crate) struct View<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Needs {
     pub(crate) words: bool,
-    /// The author's fields lower-cased, for the trusted-author rule ([`View::author`]); set per
-    /// check, when some author has an approved comment.
+    /// The author's fields lower-cased, for the trusted-author rule ([`View::with_author`]); set
+    /// per check, when some author has an approved comment.
     pub(crate) author: bool,
     pub(crate) email: bool,
     pub(crate) hosts: bool,

@@ -754,7 +754,7 @@ impl Store {
         let stored = match self.setting("author_secret")? {
             Some(s) => s,
             None => {
-                let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+                let hex = format!("{:032x}", u128::from_be_bytes(fresh));
                 self.conn
                     .execute(
                         "INSERT INTO settings (key, value) VALUES ('author_secret', ?1)
@@ -765,23 +765,15 @@ impl Store {
                 self.setting("author_secret")?.unwrap_or_default()
             }
         };
-        let corrupt = || Error::Corrupt {
-            path: self.path.clone(),
-            what: "settings.author_secret (expected 32 hex digits)",
-        };
-        let bytes = stored.as_bytes();
-        if bytes.len() != 32 {
-            return Err(corrupt());
+        // Exactly 32 hex digits (no sign, which `from_str_radix` would take).
+        let hex = stored.len() == 32 && stored.bytes().all(|b| b.is_ascii_hexdigit());
+        match u128::from_str_radix(&stored, 16) {
+            Ok(v) if hex => Ok(v.to_be_bytes()),
+            _ => Err(Error::Corrupt {
+                path: self.path.clone(),
+                what: "settings.author_secret (expected 32 hex digits)",
+            }),
         }
-        let mut out = [0u8; 16];
-        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let digit = |c: u8| (c as char).to_digit(16);
-            match (digit(pair[0]), digit(pair[1])) {
-                (Some(hi), Some(lo)) => *o = (hi * 16 + lo) as u8,
-                _ => return Err(corrupt()),
-            }
-        }
-        Ok(out)
     }
 
     /// A setting, if set.
