@@ -298,18 +298,29 @@ impl<'t> Parsed<'t> {
         }
         let dot = memchr::memchr(b'.', fields).ok_or(TokenError::Forged)?;
         let issued = parse_time(&fields[dot + 1..]).ok_or(TokenError::Forged)?;
-        // Decoded into words kept in registers: byte arrays written piecewise and read back
-        // whole stalled on store forwarding.
-        let w = decode_words::<4>(&tail[1..33]).ok_or(TokenError::Forged)?;
-        let nonce = (u128::from(w[0])
-            | u128::from(w[1]) << 32
-            | u128::from(w[2]) << 64
-            | u128::from(w[3]) << 96)
-            .to_le_bytes();
+        // The nonce's 32 digits are one block; the tag's 64 two.
+        let nonce = hex32(tail[1..33].try_into().expect("32 digits")).ok_or(TokenError::Forged)?;
+        let tag_hex = &tail[34..];
+        let (Some(hi), Some(lo)) = (
+            hex32(tag_hex[..32].try_into().expect("32 digits")),
+            hex32(tag_hex[32..].try_into().expect("32 digits")),
+        ) else {
+            return Err(TokenError::Forged);
+        };
         // The tag's bytes are big-endian words, as SHA-256's state.
-        let tag = decode_words::<8>(&tail[34..])
-            .ok_or(TokenError::Forged)?
-            .map(u32::swap_bytes);
+        let word = |b: &[u8; 16], i: usize| {
+            u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().expect("4 bytes"))
+        };
+        let tag = [
+            word(&hi, 0),
+            word(&hi, 1),
+            word(&hi, 2),
+            word(&hi, 3),
+            word(&lo, 0),
+            word(&lo, 1),
+            word(&lo, 2),
+            word(&lo, 3),
+        ];
         Ok(Parsed {
             post_hex: &fields[..dot],
             issued,
@@ -504,19 +515,64 @@ fn decode_hex<'a>(s: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
     (bad8 == 0 && bad & 0xF0 == 0).then_some(&*out)
 }
 
-/// Exactly `8 * W` hex digits as `W` words, each the little-endian form of its four bytes;
-/// `None` when any is not hex. Always inlined, so that the words stay in registers.
+/// 32 lower- or upper-case hex digits as 16 bytes; `None` when any is not a hex digit. Two SSE2
+/// blocks of 16 digits on x86-64 (every x86-64 CPU has SSE2), four [`hex8`] words elsewhere.
 #[inline(always)]
-fn decode_words<const W: usize>(s: &[u8]) -> Option<[u32; W]> {
-    if s.len() != 8 * W {
-        return None;
+fn hex32(d: &[u8; 32]) -> Option<[u8; 16]> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86-64; the loads read the 32 bytes of `d`, unaligned.
+        unsafe {
+            let splat = |b: u8| _mm_set1_epi8(b as i8);
+            // Each byte's value (0..=15) and 0xFF where it is a hex digit. The signed compares
+            // are right for ASCII; a byte of 0x80 or more is negative, below '0' and 'a'.
+            let digits = |v: __m128i| {
+                let is_digit = _mm_and_si128(
+                    _mm_cmpgt_epi8(v, splat(b'0' - 1)),
+                    _mm_cmpgt_epi8(splat(b'9' + 1), v),
+                );
+                let folded = _mm_or_si128(v, splat(0x20));
+                let is_letter = _mm_and_si128(
+                    _mm_cmpgt_epi8(folded, splat(b'a' - 1)),
+                    _mm_cmpgt_epi8(splat(b'f' + 1), folded),
+                );
+                // The low nibble, plus 9 for letters ('a' and 'A' end in 1).
+                let value = _mm_add_epi8(
+                    _mm_and_si128(v, splat(0x0F)),
+                    _mm_and_si128(is_letter, splat(9)),
+                );
+                (value, _mm_or_si128(is_digit, is_letter))
+            };
+            let (v0, ok0) = digits(_mm_loadu_si128(d.as_ptr().cast()));
+            let (v1, ok1) = digits(_mm_loadu_si128(d.as_ptr().add(16).cast()));
+            // Each 16-bit lane holds a pair, first digit in its low byte: (low << 4) | high.
+            let pairs = |v: __m128i| {
+                _mm_or_si128(
+                    _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x00FF)), 4),
+                    _mm_srli_epi16(v, 8),
+                )
+            };
+            let bytes = _mm_packus_epi16(pairs(v0), pairs(v1));
+            if _mm_movemask_epi8(_mm_and_si128(ok0, ok1)) != 0xFFFF {
+                return None;
+            }
+            Some(std::mem::transmute::<__m128i, [u8; 16]>(bytes))
+        }
     }
-    let mut out = [0u32; W];
+    #[cfg(not(target_arch = "x86_64"))]
+    hex32_words(d)
+}
+
+/// [`hex32`] as four [`hex8`] words: what other CPUs run (and what the tests check SSE2 against).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn hex32_words(d: &[u8; 32]) -> Option<[u8; 16]> {
+    let mut out = [0u8; 16];
     let mut bad8 = 0;
-    for (o, d) in out.iter_mut().zip(s.chunks_exact(8)) {
-        let (v, bad) = hex8(u64::from_le_bytes(d.try_into().expect("8 digits")));
+    for (o, q) in out.chunks_exact_mut(4).zip(d.chunks_exact(8)) {
+        let (v, bad) = hex8(u64::from_le_bytes(q.try_into().expect("8 digits")));
         bad8 |= bad;
-        *o = v;
+        o.copy_from_slice(&v.to_le_bytes());
     }
     (bad8 == 0).then_some(out)
 }
@@ -655,12 +711,38 @@ mod tests {
         );
         assert_eq!(decode_hex(b"0011223g4455", &mut buf), None);
         assert_eq!(decode_hex("00112233445566é7".as_bytes(), &mut buf), None);
+    }
+
+    #[test]
+    fn thirty_two_digits_at_a_time_match_the_table() {
+        let table = |d: &[u8]| {
+            let mut out = [0u8; 16];
+            for (o, p) in out.iter_mut().zip(d.chunks_exact(2)) {
+                let (hi, lo) = (HEX_VALUES[usize::from(p[0])], HEX_VALUES[usize::from(p[1])]);
+                if (hi | lo) & 0xF0 != 0 {
+                    return None;
+                }
+                *o = hi << 4 | lo;
+            }
+            Some(out)
+        };
+        // Every byte value in every position, among valid digits of both cases.
+        let valid = *b"0123456789abcdefABCDEF09afAF5c7e";
         assert_eq!(
-            decode_words::<1>(b"0a1B2c3D"),
-            Some([u32::from_le_bytes([0x0a, 0x1b, 0x2c, 0x3d])])
+            hex32(&valid),
+            Some([
+                0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xab, 0xcd, 0xef, 0x09, 0xaf, 0xaf,
+                0x5c, 0x7e
+            ])
         );
-        assert_eq!(decode_words::<1>(b"0a1B2c3"), None);
-        assert_eq!(decode_words::<1>(b"0a1B2c3x"), None);
+        for pos in 0..32 {
+            for b in 0..=255u8 {
+                let mut d = valid;
+                d[pos] = b;
+                assert_eq!(hex32(&d), table(&d), "{d:?}");
+                assert_eq!(hex32_words(&d), table(&d), "{d:?}");
+            }
+        }
     }
 
     #[test]
