@@ -280,7 +280,8 @@ pub struct TokenConfig {
     pub max_age_secs: i64,
     /// Action for every token failure (default `spam`).
     pub action: Action,
-    /// Used nonces remembered for replay detection (bounded memory; see the crate docs).
+    /// Used nonces remembered for replay detection (bounded memory, allocated up front: 2 MiB for
+    /// the default 100,000; at most 10,000,000; see the crate docs).
     pub replay_capacity: usize,
 }
 

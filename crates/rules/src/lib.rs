@@ -243,6 +243,10 @@ fn positive(key: &'static str, v: i64) -> Result<i64> {
     Ok(v)
 }
 
+/// The most used-token nonces remembered: the replay tables are allocated up front, 16 to 32
+/// bytes a nonce.
+const MAX_REPLAY_CAPACITY: usize = 10_000_000;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // The state is a cache: a panic elsewhere cannot leave it inconsistent in a harmful way.
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -351,6 +355,13 @@ impl Rules {
                     key: "token.max_age_secs",
                     value: max_age.to_string(),
                     reason: "must be longer than min_fill_secs, or no token is ever valid",
+                });
+            }
+            if t.replay_capacity > MAX_REPLAY_CAPACITY {
+                return Err(RulesError::BadSetting {
+                    key: "token.replay_capacity",
+                    value: t.replay_capacity.to_string(),
+                    reason: "at most 10,000,000 nonces (256 MiB of tables, allocated up front)",
                 });
             }
             let nonces = Nonces::new(t.replay_capacity);

@@ -1241,6 +1241,13 @@ fn other_config_errors_say_what_to_do() {
     assert!(win.to_string().contains("duplicates.window_secs"), "{win}");
     let email = Rules::new(&config("[disallowed]\nemails = [\"a b@c\"]\n")).unwrap_err();
     assert!(matches!(email, RulesError::BadEntry { .. }), "{email}");
+    // A replay cache too large to allocate is refused, not an abort at start-up.
+    let huge = Rules::new(&config(&format!(
+        "[token]\nenabled = true\nsecret = \"{}\"\nreplay_capacity = 100000000000000\n",
+        "s".repeat(32)
+    )))
+    .unwrap_err();
+    assert!(huge.to_string().contains("token.replay_capacity"), "{huge}");
     let typo = toml::from_str::<RulesConfig>("[moderation]\nword = [\"x\"]\n").unwrap_err();
     assert!(typo.to_string().contains("word"), "{typo}");
 }
