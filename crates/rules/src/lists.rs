@@ -167,7 +167,7 @@ impl KeyList {
         }
         if !self.hosts.is_empty() {
             for host in v.hosts() {
-                if let Some(e) = suffixes(host.as_bytes()).find_map(|h| self.hosts.get(h)) {
+                if let Some(e) = self.hosts.find_suffix(host.as_bytes()) {
                     return Some(format!("host {e} ({host})"));
                 }
             }
@@ -491,6 +491,31 @@ impl<V> Names<V> {
         self.lookup(key)
     }
 
+    /// The entry for the longest of [`suffixes`]`(name)` that has one: the name itself, then its
+    /// parent domains. Only the suffixes of a length some key has are looked at: for each such
+    /// length, longest first, one byte says whether a suffix of that length starts after a dot,
+    /// instead of a walk over the name's bytes for its dots.
+    #[inline(always)]
+    fn find_suffix(&self, name: &[u8]) -> Option<&V> {
+        let n = name.len();
+        if n >= 63 {
+            // Bit 63 stands for every length from 63 up: the plain walk.
+            return suffixes(name).find_map(|h| self.get(h));
+        }
+        // Lengths 1..=n that some key has.
+        let mut lens = self.lens & ((1u64 << (n + 1)) - 2);
+        while lens != 0 {
+            let k = 63 - lens.leading_zeros() as usize;
+            lens &= !(1 << k);
+            if k == n || name[n - k - 1] == b'.' {
+                if let Some(v) = self.lookup(&name[n - k..]) {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
     #[inline(never)]
     fn lookup(&self, key: &[u8]) -> Option<&V> {
         if let Some(s) = &self.sieve {
@@ -567,8 +592,8 @@ impl EmailTable {
             return Some(a);
         }
         let at = email.iter().rposition(|&b| b == b'@')?;
-        suffixes(trim_end_byte(&email[at + 1..], b'.'))
-            .find_map(|d| self.domains.get(d))
+        self.domains
+            .find_suffix(trim_end_byte(&email[at + 1..], b'.'))
             .map(String::as_str)
     }
 }
@@ -576,6 +601,38 @@ impl EmailTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suffix_lookup_by_key_lengths_is_the_walk_over_dots() {
+        // Names and keys of `a`, `b` and dots, up to 70 bytes (past the 63 where the lengths'
+        // bits stop), in small and large tables: the first hit is the walk's.
+        let mut x = 7u64;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        let mut word = |max: u64| -> String {
+            let n = next(max + 1);
+            (0..n).map(|_| ['a', 'b', '.'][next(3) as usize]).collect()
+        };
+        for keys in [3, 40, 3000] {
+            let mut t: Names<String> = Names::default();
+            for _ in 0..keys {
+                let k = word(70);
+                if !k.is_empty() {
+                    t.insert(k.clone(), k);
+                }
+            }
+            let t = t.seal();
+            for _ in 0..20_000 {
+                let name = word(70);
+                let walk = suffixes(name.as_bytes()).find_map(|h| t.get(h));
+                assert_eq!(t.find_suffix(name.as_bytes()), walk, "{name:?}");
+            }
+        }
+    }
 
     #[test]
     fn suffixes_walk_up_the_labels() {
