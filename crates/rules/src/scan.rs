@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 
 use ferret_features::Comment;
-use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -12,8 +11,12 @@ use crate::authors::Author;
 use crate::token::HEX_VALUES;
 
 /// `://`, searched in every author URL and content: the searcher is built once.
-static SCHEME_END: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(b"://"));
+/// Offsets of every `://` in `b`: a SIMD search for `:`, which prose seldom has, then a look at
+/// the next two bytes (cheaper on a comment than a substring searcher, which must be set up for
+/// each text).
+fn scheme_ends(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b':', b).filter(move |&i| b[i + 1..].starts_with(b"//"))
+}
 
 /// Hosts collected per comment at most; a comment with more links is caught by the link limit.
 pub(crate) const MAX_HOSTS: usize = 64;
@@ -165,7 +168,7 @@ impl<'a> View<'a> {
         if needs.hosts {
             let url = trim(fields[2]);
             if !url.is_empty() {
-                let after = match SCHEME_END.find(url.as_bytes()) {
+                let after = match scheme_ends(url.as_bytes()).next() {
                     Some(i) => &url[i + 3..],
                     None => url,
                 };
@@ -547,7 +550,7 @@ fn scan_links(content: &str, want_hosts: bool, s: &mut Scratch) -> u32 {
         }
     }
     // URLs: every `://` preceded by http or https.
-    for i in SCHEME_END.find_iter(b) {
+    for i in scheme_ends(b) {
         let start = if i >= 5 && b[i - 5..i].eq_ignore_ascii_case(b"https") {
             i - 5
         } else if i >= 4 && b[i - 4..i].eq_ignore_ascii_case(b"http") {
@@ -721,42 +724,48 @@ fn is_folded(b: &[u8]) -> (bool, usize) {
     if first == b' ' || last == b' ' {
         return (false, 0);
     }
-    // Fixed-size blocks with byte-wide accumulators, which the compiler turns into SIMD.
-    fn block(b: &[u8]) -> (u8, u8) {
+    // Fixed-size blocks with byte-wide accumulators, which the compiler turns into SIMD. Each
+    // byte is seen with the one before it (`prev`), for double spaces.
+    fn block(cur: &[u8; 32], prev: &[u8; 32]) -> (u8, u8) {
         let (mut bad, mut cont) = (0u8, 0u8);
-        for &c in b {
+        for (&c, &p) in cur.iter().zip(prev) {
             bad |= (c == b'\t') as u8
                 | (c == b'\n') as u8
                 | (c == 0x0C) as u8
                 | (c == b'\r') as u8
                 | (c == 0xC2) as u8
-                | (c.wrapping_sub(0xE1) < 3) as u8;
+                | (c.wrapping_sub(0xE1) < 3) as u8
+                | ((c == b' ') & (p == b' ')) as u8;
             // UTF-8 continuation bytes, 0x80..=0xBF.
             cont += (c.wrapping_sub(0x80) < 0x40) as u8;
         }
         (bad, cont)
     }
-    let (mut bad, mut cont) = (0u8, 0usize);
-    let mut blocks = b.chunks_exact(32);
-    for c in &mut blocks {
-        let (x, n) = block(c);
+    // The bytes after the first, each beside the one before it; the first byte is a character's
+    // first (not a continuation byte) and not a space, so only its own kind is left to check.
+    let (cur, prev) = (&b[1..], &b[..b.len() - 1]);
+    let mut bad = u8::from(matches!(
+        first,
+        b'\t' | b'\n' | 0x0C | b'\r' | 0xC2 | 0xE1..=0xE3
+    ));
+    let mut cont = 0usize;
+    let (mut cs, mut ps) = (cur.chunks_exact(32), prev.chunks_exact(32));
+    for (c, p) in (&mut cs).zip(&mut ps) {
+        let (x, n) = block(c.try_into().expect("32"), p.try_into().expect("32"));
         bad |= x;
         cont += usize::from(n);
     }
-    // The tail, zero-padded to a whole block (a zero byte is neither whitespace nor a
-    // continuation byte), so that it runs through the same SIMD code instead of a scalar loop.
-    let rest = blocks.remainder();
-    let mut tail = [0u8; 32];
-    tail[..rest.len()].copy_from_slice(rest);
-    let (x, n) = block(&tail);
+    // The tail, zero-padded to a whole block (a zero byte is neither whitespace, nor a space, nor
+    // a continuation byte), so that it runs through the same SIMD code instead of a scalar loop.
+    let (rc, rp) = (cs.remainder(), ps.remainder());
+    let (mut tc, mut tp) = ([0u8; 32], [0u8; 32]);
+    tc[..rc.len()].copy_from_slice(rc);
+    tp[..rp.len()].copy_from_slice(rp);
+    let (x, n) = block(&tc, &tp);
     bad |= x;
     cont += usize::from(n);
-    let mut pair = 0u8;
-    for (&x, &y) in b.iter().zip(&b[1..]) {
-        pair |= (x == b' ') as u8 & (y == b' ') as u8;
-    }
     let chars = b.len() - cont;
-    (bad | pair == 0, chars)
+    (bad == 0, chars)
 }
 
 /// The duplicate rule's key for content whose [`lower_append`] is `lower`: the [`hash64`] of its
