@@ -15,8 +15,9 @@
 //! software fallback (about 1,400 instructions a block more than with SHA-NI).
 //!
 //! Two modes time the check instead (pin them, e.g. `taskset -c 1`): `costs small|100k`, every
-//! rule on and then each switched off in turn; `interleaved small|100k`, checks back to back
-//! against checks with other code run between them.
+//! rule on, and what switching each rule off saves, timed in turns with every rule on (paired
+//! differences, which the machine's drift in speed does not bias); `interleaved small|100k`,
+//! checks back to back against checks with other code run between them.
 
 use std::hint::black_box;
 
@@ -95,36 +96,59 @@ fn costs(large: bool) {
     let authors = common::history();
     let mut fresh = common::Fresh::new();
     const CHUNK: usize = 64;
-    let mut samples = vec![Vec::new(); variants.len()];
-    // Variant after variant, a few hundred chunks each, in rounds: drift in the machine's speed
-    // hits all alike. One `Rules` at a time, so that no variant's tables crowd another's out of
-    // the caches; the first chunks of each turn warm it up, untimed.
-    for _round in 0..8 {
-        for (v, (_, off)) in variants.iter().enumerate() {
-            let mut cfg = common::config(size, false, true);
-            off(&mut cfg);
-            let rules = ferret_rules::Rules::new(&cfg).expect("bench config");
-            for chunk in 0..400 {
-                let batch: Vec<(Comment, i64)> = (0..CHUNK).map(|_| fresh.next_comment()).collect();
-                let t = Instant::now();
-                for (c, now) in &batch {
-                    let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
-                    assert_eq!(out, RuleOutcome::Pass);
-                }
-                if chunk >= 100 {
-                    samples[v].push(t.elapsed().as_nanos() as f64 / CHUNK as f64);
-                }
+    const PAIRS: usize = 2_000;
+    const WARM: usize = 200;
+    // Times a chunk of fresh comments; `None` while warming up.
+    let mut chunk = |rules: &ferret_rules::Rules| {
+        let batch: Vec<(Comment, i64)> = (0..CHUNK).map(|_| fresh.next_comment()).collect();
+        let t = Instant::now();
+        for (c, now) in &batch {
+            let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
+            assert_eq!(out, RuleOutcome::Pass);
+        }
+        t.elapsed().as_nanos() as f64 / CHUNK as f64
+    };
+    // The machine (a VM) changes speed from one millisecond to the next, as its neighbours come
+    // and go; a variant timed after another would take that drift for a difference. So each
+    // variant's chunks alternate with chunks of every rule on, from two `Rules` alive side by
+    // side, and its cost is the median of the paired differences.
+    let base = ferret_rules::Rules::new(&common::config(size, false, true)).expect("bench config");
+    let mut all = Vec::new();
+    let mut diffs = Vec::new();
+    for (_, off) in &variants[1..] {
+        let mut cfg = common::config(size, false, true);
+        off(&mut cfg);
+        let rules = ferret_rules::Rules::new(&cfg).expect("bench config");
+        let mut d = Vec::with_capacity(PAIRS);
+        for pair in 0..WARM + PAIRS {
+            // Each order half of the time: whichever runs second finds the caches as the first
+            // left them.
+            let (b, v) = if pair % 2 == 0 {
+                let b = chunk(&base);
+                (b, chunk(&rules))
+            } else {
+                let v = chunk(&rules);
+                (chunk(&base), v)
+            };
+            if pair >= WARM {
+                all.push(b);
+                d.push(v - b);
             }
         }
+        diffs.push(common::median(&mut d));
     }
-    let base = common::median(&mut samples[0]);
+    let median = common::median(&mut all);
+    let tenth = all[all.len() / 10];
     println!(
-        "{} lists: median ns per check (chunks of {CHUNK})",
+        "{} lists, ns per check (chunks of {CHUNK}): every rule on, median {median:.0}, fastest tenth {tenth:.0}",
         if large { "100k" } else { "small" }
     );
-    for (v, (name, _)) in variants.iter().enumerate() {
-        let m = common::median(&mut samples[v]);
-        println!("{name:<28} {m:>7.0}  {:>+6.0}", m - base);
+    println!(
+        "{:<28} {:>8}",
+        "then, in turns with it:", "median difference"
+    );
+    for ((name, _), d) in variants[1..].iter().zip(diffs) {
+        println!("{name:<28} {d:>+8.0}");
     }
 }
 
