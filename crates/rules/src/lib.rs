@@ -243,6 +243,27 @@ fn positive(key: &'static str, v: i64) -> Result<i64> {
     Ok(v)
 }
 
+/// The values of the named server fields (`None` for a name not asked for or not sent), in one
+/// pass over a small map, which compares lengths before bytes (a lookup compares bytes with each
+/// key on its way); by lookups in a large one.
+fn server_fields<'c, const N: usize>(
+    server: &'c std::collections::BTreeMap<String, String>,
+    names: [Option<&str>; N],
+) -> [Option<&'c str>; N] {
+    if server.len() > 16 {
+        return names.map(|n| n.and_then(|n| server.get(n)).map(String::as_str));
+    }
+    let mut out = [None; N];
+    for (k, v) in server {
+        for (o, n) in out.iter_mut().zip(names) {
+            if n.is_some_and(|n| n.len() == k.len() && n == k) {
+                *o = Some(v.as_str());
+            }
+        }
+    }
+    out
+}
+
 /// The most used-token nonces remembered: the replay tables are allocated up front, 16 to 32
 /// bytes a nonce.
 const MAX_REPLAY_CAPACITY: usize = 10_000_000;
@@ -288,7 +309,9 @@ const HOLD_ORDER: [Slot; 8] = [
 ];
 
 /// What the stateful and per-comment rules found before the phases run.
-struct Found {
+struct Found<'c> {
+    /// The honeypot field's value, when the form declared one and sent it.
+    honeypot: Option<&'c str>,
     token: Option<(RuleId, String)>,
     flood: Option<String>,
     duplicate: Option<String>,
@@ -526,7 +549,21 @@ impl Rules {
             .is_none_or(|r| trim(r).is_empty());
         // The token is checked after the other rules' work, which its replay-cache lookup's
         // cache misses overlap: `start` has the lines requested.
-        let token_fields = self.token.as_ref().map(|t| t.start(c, fresh));
+        // The server fields the rules read, found in one pass.
+        let [token_value, post_value, honeypot] = server_fields(
+            &c.server,
+            [
+                self.token.as_ref().map(|t| t.field.as_str()),
+                self.token.as_ref().map(|t| t.post_field.as_str()),
+                c.honeypot_field_name
+                    .as_deref()
+                    .filter(|_| self.honeypot.is_some()),
+            ],
+        );
+        let token_fields = self
+            .token
+            .as_ref()
+            .map(|t| t.start(c, token_value, post_value, fresh));
         // Parsed once, for the flood rule and the IP lists.
         let ip = c.user_ip.as_deref().and_then(parse_ip);
         let comment_type = self.comment_type(c, s);
@@ -560,6 +597,7 @@ impl Rules {
             Ok(_) => None,
         };
         let found = Found {
+            honeypot,
             token: token.and_then(|e| Some(self.token.as_ref()?.failure(e))),
             flood: flood_ip.zip(seen.flood).and_then(|(ip, n)| {
                 let r = self.flood.as_ref()?;
@@ -595,7 +633,12 @@ impl Rules {
 
     /// The first hit of the block phase (`BLOCK`) or the hold phase, in that phase's order. The
     /// order is a constant and each slot's code is inlined in place: no dispatch per slot.
-    fn phase<const BLOCK: bool>(&self, c: &Comment, v: &View<'_>, f: &Found) -> Option<RuleHit> {
+    fn phase<const BLOCK: bool>(
+        &self,
+        c: &Comment,
+        v: &View<'_>,
+        f: &Found<'_>,
+    ) -> Option<RuleHit> {
         let [s0, s1, s2, s3, s4, s5, s6, s7] = if BLOCK { BLOCK_ORDER } else { HOLD_ORDER };
         self.slot::<BLOCK>(s0, c, v, f)
             .or_else(|| self.slot::<BLOCK>(s1, c, v, f))
@@ -614,17 +657,15 @@ impl Rules {
         slot: Slot,
         c: &Comment,
         v: &View<'_>,
-        f: &Found,
+        f: &Found<'_>,
     ) -> Option<RuleHit> {
         let here = |a: Action| a.is_block() == BLOCK;
         match slot {
             Slot::Honeypot => match self.honeypot {
-                Some(a) if here(a) => {
-                    c.honeypot_value().filter(|v| !trim(v).is_empty()).map(|_| {
-                        let name = c.honeypot_field_name.as_deref().unwrap_or("");
-                        mk(a, RuleId::Honeypot, format!("field {name:?} filled in"))
-                    })
-                }
+                Some(a) if here(a) => f.honeypot.filter(|v| !trim(v).is_empty()).map(|_| {
+                    let name = c.honeypot_field_name.as_deref().unwrap_or("");
+                    mk(a, RuleId::Honeypot, format!("field {name:?} filled in"))
+                }),
                 _ => None,
             },
             Slot::Token => match (&self.token, &f.token) {
@@ -739,12 +780,16 @@ impl TokenRule {
     /// replay cache starts loading the lines that the token's nonce will be looked up in: the
     /// table is large and the nonces random, so that lookup is a cache miss (and often a TLB
     /// miss) unless it was asked for early.
-    fn start<'c>(&self, c: &'c Comment, fresh: bool) -> Started<'c> {
-        let token = c.server.get(&self.field).map_or("", |t| t.as_str());
-        let post = c
-            .server
-            .get(&self.post_field)
-            .map(|p| trim(p))
+    fn start<'c>(
+        &self,
+        c: &'c Comment,
+        token: Option<&'c str>,
+        post: Option<&'c str>,
+        fresh: bool,
+    ) -> Started<'c> {
+        let token = token.unwrap_or("");
+        let post = post
+            .map(trim)
             .filter(|p| !p.is_empty())
             .or(c.permalink.as_deref())
             .unwrap_or("");
@@ -806,6 +851,33 @@ fn hit(action: Action, rule: RuleId, detail: String) -> RuleOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_fields_are_the_maps_values_small_or_large() {
+        // Maps of 0 to 40 fields (one pass up to 16, lookups past it), names of equal lengths
+        // and prefixes of one another, present and absent.
+        let names = [
+            "hp_url",
+            "hp_urx",
+            "ferret_token",
+            "ferret_toke",
+            "comment_post_ID",
+            "x",
+        ];
+        for n in 0..40 {
+            let mut server = std::collections::BTreeMap::new();
+            for i in 0..n {
+                server.insert(format!("HTTP_{i}"), format!("v{i}"));
+            }
+            for (i, name) in names.iter().enumerate().filter(|(i, _)| n % (i + 2) == 0) {
+                server.insert((*name).to_owned(), format!("value {i}"));
+            }
+            let want = names.map(|n| server.get(n).map(String::as_str));
+            assert_eq!(server_fields(&server, names.map(Some)), want, "{n}");
+            let [a, b] = server_fields(&server, [None, Some("hp_url")]);
+            assert_eq!((a, b), (None, want[0]), "{n}");
+        }
+    }
 
     #[test]
     fn rules_are_shareable() {
