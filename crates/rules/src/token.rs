@@ -681,26 +681,33 @@ mod tests {
         assert_eq!(decode_hex(b"0001abff00", &mut buf), None);
     }
 
+    /// Hex digit pairs as bytes through [`HEX_VALUES`], the reference for the faster decoders;
+    /// `None` when any is not a hex digit.
+    fn table<const N: usize>(d: &[u8]) -> Option<[u8; N]> {
+        let mut out = [0u8; N];
+        for (o, p) in out.iter_mut().zip(d.chunks_exact(2)) {
+            let (hi, lo) = (HEX_VALUES[usize::from(p[0])], HEX_VALUES[usize::from(p[1])]);
+            if (hi | lo) & 0xF0 != 0 {
+                return None;
+            }
+            *o = hi << 4 | lo;
+        }
+        Some(out)
+    }
+
     #[test]
     fn eight_digits_at_a_time_match_the_table() {
-        let table = |d: &[u8]| {
-            let mut out = [0u8; 4];
-            for (o, p) in out.iter_mut().zip(d.chunks_exact(2)) {
-                let (hi, lo) = (HEX_VALUES[usize::from(p[0])], HEX_VALUES[usize::from(p[1])]);
-                if (hi | lo) & 0xF0 != 0 {
-                    return None;
-                }
-                *o = hi << 4 | lo;
-            }
-            Some(u32::from_le_bytes(out))
-        };
         // Every byte value in every position, among valid digits of both cases.
         for pos in 0..8 {
             for b in 0..=255u8 {
                 let mut d = *b"09afAF5c";
                 d[pos] = b;
                 let (v, bad) = hex8(u64::from_le_bytes(d));
-                assert_eq!((bad == 0).then_some(v), table(&d), "{d:?}");
+                assert_eq!(
+                    (bad == 0).then_some(v),
+                    table::<4>(&d).map(u32::from_le_bytes),
+                    "{d:?}"
+                );
             }
         }
         let mut buf = [0u8; 12];
@@ -715,17 +722,6 @@ mod tests {
 
     #[test]
     fn thirty_two_digits_at_a_time_match_the_table() {
-        let table = |d: &[u8]| {
-            let mut out = [0u8; 16];
-            for (o, p) in out.iter_mut().zip(d.chunks_exact(2)) {
-                let (hi, lo) = (HEX_VALUES[usize::from(p[0])], HEX_VALUES[usize::from(p[1])]);
-                if (hi | lo) & 0xF0 != 0 {
-                    return None;
-                }
-                *o = hi << 4 | lo;
-            }
-            Some(out)
-        };
         // Every byte value in every position, among valid digits of both cases.
         let valid = *b"0123456789abcdefABCDEF09afAF5c7e";
         assert_eq!(
@@ -739,8 +735,8 @@ mod tests {
             for b in 0..=255u8 {
                 let mut d = valid;
                 d[pos] = b;
-                assert_eq!(hex32(&d), table(&d), "{d:?}");
-                assert_eq!(hex32_words(&d), table(&d), "{d:?}");
+                assert_eq!(hex32(&d), table::<16>(&d), "{d:?}");
+                assert_eq!(hex32_words(&d), table::<16>(&d), "{d:?}");
             }
         }
     }
