@@ -256,7 +256,8 @@ fn server_fields<'c, const N: usize>(
     let mut out = [None; N];
     for (k, v) in server {
         for (o, n) in out.iter_mut().zip(names) {
-            if n.is_some_and(|n| n.len() == k.len() && n == k) {
+            // Slice equality compares the lengths before any byte.
+            if n.is_some_and(|n| n == k) {
                 *o = Some(v.as_str());
             }
         }
@@ -547,8 +548,6 @@ impl Rules {
             .recheck_reason
             .as_deref()
             .is_none_or(|r| trim(r).is_empty());
-        // The token is checked after the other rules' work, which its replay-cache lookup's
-        // cache misses overlap: `start` has the lines requested.
         // The server fields the rules read, found in one pass.
         let [token_value, post_value, honeypot] = server_fields(
             &c.server,
@@ -560,6 +559,8 @@ impl Rules {
                     .filter(|_| self.honeypot.is_some()),
             ],
         );
+        // The token is checked after the other rules' work, which its replay-cache lookup's
+        // cache misses overlap: `start` has the lines requested.
         let token_fields = self
             .token
             .as_ref()

@@ -10,7 +10,6 @@ use memchr::memmem;
 use crate::authors::Author;
 use crate::token::HEX_VALUES;
 
-/// `://`, searched in every author URL and content: the searcher is built once.
 /// Offsets of every `://` in `b`: a SIMD search for `:`, which prose seldom has, then a look at
 /// the next two bytes (cheaper on a comment than a substring searcher, which must be set up for
 /// each text).
@@ -726,16 +725,21 @@ fn is_folded(b: &[u8]) -> (bool, usize) {
     }
     // Fixed-size blocks with byte-wide accumulators, which the compiler turns into SIMD. Each
     // byte is seen with the one before it (`prev`), for double spaces.
+    // 1 for a byte that folding would change: whitespace other than a space, or the first byte
+    // of a non-ASCII space (NBSP, U+1680, U+2000 to U+205F, U+3000).
+    #[inline(always)]
+    fn unfolded(c: u8) -> u8 {
+        (c == b'\t') as u8
+            | (c == b'\n') as u8
+            | (c == 0x0C) as u8
+            | (c == b'\r') as u8
+            | (c == 0xC2) as u8
+            | (c.wrapping_sub(0xE1) < 3) as u8
+    }
     fn block(cur: &[u8; 32], prev: &[u8; 32]) -> (u8, u8) {
         let (mut bad, mut cont) = (0u8, 0u8);
         for (&c, &p) in cur.iter().zip(prev) {
-            bad |= (c == b'\t') as u8
-                | (c == b'\n') as u8
-                | (c == 0x0C) as u8
-                | (c == b'\r') as u8
-                | (c == 0xC2) as u8
-                | (c.wrapping_sub(0xE1) < 3) as u8
-                | ((c == b' ') & (p == b' ')) as u8;
+            bad |= unfolded(c) | ((c == b' ') & (p == b' ')) as u8;
             // UTF-8 continuation bytes, 0x80..=0xBF.
             cont += (c.wrapping_sub(0x80) < 0x40) as u8;
         }
@@ -744,10 +748,7 @@ fn is_folded(b: &[u8]) -> (bool, usize) {
     // The bytes after the first, each beside the one before it; the first byte is a character's
     // first (not a continuation byte) and not a space, so only its own kind is left to check.
     let (cur, prev) = (&b[1..], &b[..b.len() - 1]);
-    let mut bad = u8::from(matches!(
-        first,
-        b'\t' | b'\n' | 0x0C | b'\r' | 0xC2 | 0xE1..=0xE3
-    ));
+    let mut bad = unfolded(first);
     let mut cont = 0usize;
     let (mut cs, mut ps) = (cur.chunks_exact(32), prev.chunks_exact(32));
     for (c, p) in (&mut cs).zip(&mut ps) {

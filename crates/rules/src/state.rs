@@ -206,6 +206,11 @@ impl Nonces {
         &self.tables[g * self.slots..(g + 1) * self.slots]
     }
 
+    /// [`Nonces::table`], to write.
+    fn table_mut(&mut self, g: usize) -> &mut [u64] {
+        &mut self.tables[g * self.slots..(g + 1) * self.slots]
+    }
+
     /// The key of a nonce: never 0, which marks an empty slot.
     fn key(nonce: &[u8; 16]) -> u64 {
         let [a, b, c, d, e, f, g, h, ..] = *nonce;
@@ -244,13 +249,12 @@ impl Nonces {
             // dropped (its table zeroed and reused: no table ever moves).
             self.cur = 1 - self.cur;
             self.cur_len = 0;
-            let start = self.cur * self.slots;
-            self.tables[start..start + self.slots].fill(0);
+            self.table_mut(self.cur).fill(0);
             at = home;
         }
         // A key seen in the old generation moves back to the current one (its old copy goes
         // with that generation), so a nonce replayed again and again stays remembered.
-        self.tables[self.cur * self.slots + at] = key;
+        self.table_mut(self.cur)[at] = key;
         self.cur_len += 1;
         !seen
     }

@@ -308,19 +308,11 @@ impl<'t> Parsed<'t> {
             return Err(TokenError::Forged);
         };
         // The tag's bytes are big-endian words, as SHA-256's state.
-        let word = |b: &[u8; 16], i: usize| {
-            u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().expect("4 bytes"))
-        };
-        let tag = [
-            word(&hi, 0),
-            word(&hi, 1),
-            word(&hi, 2),
-            word(&hi, 3),
-            word(&lo, 0),
-            word(&lo, 1),
-            word(&lo, 2),
-            word(&lo, 3),
-        ];
+        let tag = std::array::from_fn(|i| {
+            let half = if i < 4 { &hi } else { &lo };
+            let at = 4 * (i % 4);
+            u32::from_be_bytes(half[at..at + 4].try_into().expect("4 bytes"))
+        });
         Ok(Parsed {
             post_hex: &fields[..dot],
             issued,
@@ -564,17 +556,13 @@ fn hex32(d: &[u8; 32]) -> Option<[u8; 16]> {
     hex32_words(d)
 }
 
-/// [`hex32`] as four [`hex8`] words: what other CPUs run (and what the tests check SSE2 against).
+/// [`hex32`] through [`decode_hex`] (four [`hex8`] words): what other CPUs run, and what the
+/// tests check SSE2 against.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 fn hex32_words(d: &[u8; 32]) -> Option<[u8; 16]> {
     let mut out = [0u8; 16];
-    let mut bad8 = 0;
-    for (o, q) in out.chunks_exact_mut(4).zip(d.chunks_exact(8)) {
-        let (v, bad) = hex8(u64::from_le_bytes(q.try_into().expect("8 digits")));
-        bad8 |= bad;
-        o.copy_from_slice(&v.to_le_bytes());
-    }
-    (bad8 == 0).then_some(out)
+    decode_hex(d, &mut out)?;
+    Some(out)
 }
 
 /// Eight hex digits (the bytes of `x`, first digit lowest) as four bytes (first byte lowest), and
