@@ -10,6 +10,10 @@
 //! with 100,000-entry lists in three side-by-side runs; see the crate's README.) The fixtures are
 //! in `common/mod.rs`, shared with `examples/rules_hot_path.rs`, which runs the same cases as a
 //! plain loop for callgrind's instruction counts (the figures in the crate's README).
+//!
+//! Pin it (`taskset -c 1`) and keep the other CPUs idle. On a VM, run `examples/core_share.rs` on
+//! the same CPU first: a check takes about 1.5× as long while another hardware thread shares the
+//! core, and a guest cannot see that thread otherwise.
 
 use std::hint::black_box;
 

@@ -17,7 +17,9 @@
 //! Two modes time the check instead (pin them, e.g. `taskset -c 1`): `costs small|100k`, every
 //! rule on, and what switching each rule off saves, timed in turns with every rule on (paired
 //! differences, which the machine's drift in speed does not bias); `interleaved small|100k`,
-//! checks back to back against checks with other code run between them.
+//! checks back to back against checks with other code run between them; `share small|100k`, every
+//! rule on, each chunk of checks next to a reading of how much of the core the thread gets
+//! (`benches/common/core_probe.rs`), grouped by that reading.
 
 use std::hint::black_box;
 
@@ -36,9 +38,12 @@ fn main() {
         if case == "interleaved" {
             return interleaved(lists == "100k");
         }
+        if case == "share" {
+            return share(lists == "100k");
+        }
     }
     let [_, case, lists, n] = args.as_slice() else {
-        eprintln!("usage: rules_hot_path all_rules_pass|disallowed_ip_hit|all_but_token_pass|regex small|100k N\n       rules_hot_path costs|interleaved small|100k");
+        eprintln!("usage: rules_hot_path all_rules_pass|disallowed_ip_hit|all_but_token_pass|regex small|100k N\n       rules_hot_path costs|interleaved|share small|100k");
         std::process::exit(2);
     };
     let n: usize = n.parse().expect("N is a number");
@@ -195,4 +200,70 @@ fn interleaved(large: bool) {
             common::median(&mut apart) - clock
         );
     }
+}
+
+/// `share`: chunks of 64 checks (every rule on, fresh comments and tokens as in `costs`), each
+/// between two readings of the core probe (`benches/common/core_probe.rs`: how many independent
+/// adds a cycle the thread got). The chunks are binned by the mean of the two readings; each
+/// bin's median check shows how the check's time follows the share of the core the thread gets.
+fn share(large: bool) {
+    use std::time::Instant;
+    let size = if large { 100_000 } else { 10 };
+    let rules = common::rules(size, false);
+    let authors = common::history();
+    let mut fresh = common::Fresh::new();
+    const CHUNK: usize = 64;
+    const CHUNKS: usize = 10_000;
+    const WARM: usize = 500;
+    let mut seen: Vec<(f64, f64)> = Vec::with_capacity(CHUNKS);
+    for i in 0..WARM + CHUNKS {
+        let batch: Vec<(Comment, i64)> = (0..CHUNK).map(|_| fresh.next_comment()).collect();
+        let probe = || {
+            common::core_probe::adds_per_cycle(1_000).unwrap_or_else(|| {
+                eprintln!("share: the core probe is written for x86-64 only");
+                std::process::exit(2)
+            })
+        };
+        let before = probe().0;
+        let t = Instant::now();
+        for (c, now) in &batch {
+            let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
+            assert_eq!(out, RuleOutcome::Pass);
+        }
+        let ns = t.elapsed().as_nanos() as f64 / CHUNK as f64;
+        let per_cycle = (before + probe().0) / 2.0;
+        if i >= WARM {
+            seen.push((per_cycle, ns));
+        }
+    }
+    // Bins of the probe's reading; above 4.2 adds a cycle, an interrupt cut a dependent chunk
+    // short, so the reading says nothing.
+    let bins = [(0.0, 2.5), (2.5, 3.0), (3.0, 3.5), (3.5, 3.7), (3.7, 4.2)];
+    println!(
+        "{} lists, every rule on, {CHUNKS} chunks of {CHUNK} checks, by the adds a cycle the probe \
+         read around each (a free 4-unit core: about 3.85)",
+        if large { "100k" } else { "small" }
+    );
+    println!(
+        "{:>14} {:>8} {:>18}",
+        "adds a cycle", "chunks", "median ns a check"
+    );
+    for (lo, hi) in bins {
+        let mut ns: Vec<f64> = seen
+            .iter()
+            .filter(|s| (lo..hi).contains(&s.0))
+            .map(|s| s.1)
+            .collect();
+        if ns.is_empty() {
+            println!("{lo:>6.1} to {hi:<4.1} {:>8} {:>18}", 0, "-");
+        } else {
+            let n = ns.len();
+            println!(
+                "{lo:>6.1} to {hi:<4.1} {n:>8} {:>18.0}",
+                common::median(&mut ns)
+            );
+        }
+    }
+    let cut = seen.iter().filter(|s| s.0 >= 4.2).count();
+    println!("({cut} chunks left out: an interrupt inside the probe)");
 }

@@ -2,6 +2,8 @@
 //! (callgrind): every rule on, key lists of `n` entries, a corpus of ordinary comments.
 #![allow(dead_code)]
 
+pub mod core_probe;
+
 use ferret_features::Comment;
 use ferret_rules::{FormSecret, FormTokens, MemoryAuthors, Rules, RulesConfig};
 
