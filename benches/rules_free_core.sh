@@ -14,7 +14,7 @@ set -euo pipefail
 secs=${1:-1500}
 cd "$(git rev-parse --show-toplevel)"
 cargo build --release -q -p ferret-rules --example core_share
-cargo bench -q -p ferret-rules --bench rules --no-run 2>/dev/null
+cargo bench -q -p ferret-rules --bench rules --no-run
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 p10() { taskset -c 1 "$target/release/examples/core_share" 500 | sed -n 2p | awk '{print $6}'; }
 end=$(($(date +%s) + secs))

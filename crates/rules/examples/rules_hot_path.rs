@@ -81,7 +81,6 @@ fn main() {
 /// built (and their tokens issued) just before, untimed, as a server checks a comment it has just
 /// parsed; the variants take turns, and the figure is each one's median chunk.
 fn costs(large: bool) {
-    use std::time::Instant;
     type Off = fn(&mut ferret_rules::RulesConfig);
     let variants: [(&str, Off); 12] = [
         ("all rules", |_| {}),
@@ -103,15 +102,10 @@ fn costs(large: bool) {
     const CHUNK: usize = 64;
     const PAIRS: usize = 2_000;
     const WARM: usize = 200;
-    // Times a chunk of fresh comments; `None` while warming up.
+    // Times a chunk of fresh comments.
     let mut chunk = |rules: &ferret_rules::Rules| {
         let batch: Vec<(Comment, i64)> = (0..CHUNK).map(|_| fresh.next_comment()).collect();
-        let t = Instant::now();
-        for (c, now) in &batch {
-            let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
-            assert_eq!(out, RuleOutcome::Pass);
-        }
-        t.elapsed().as_nanos() as f64 / CHUNK as f64
+        time_checks(rules, &authors, &batch)
     };
     // The machine (a VM) changes speed from one millisecond to the next, as its neighbours come
     // and go; a variant timed after another would take that drift for a difference. So each
@@ -207,7 +201,6 @@ fn interleaved(large: bool) {
 /// adds a cycle the thread got). The chunks are binned by the mean of the two readings; each
 /// bin's median check shows how the check's time follows the share of the core the thread gets.
 fn share(large: bool) {
-    use std::time::Instant;
     let size = if large { 100_000 } else { 10 };
     let rules = common::rules(size, false);
     let authors = common::history();
@@ -215,30 +208,26 @@ fn share(large: bool) {
     const CHUNK: usize = 64;
     const CHUNKS: usize = 10_000;
     const WARM: usize = 500;
+    let probe = || {
+        common::core_probe::adds_per_cycle(1_000).unwrap_or_else(|| {
+            eprintln!("share: the core probe is written for x86-64 only");
+            std::process::exit(2)
+        })
+    };
     let mut seen: Vec<(f64, f64)> = Vec::with_capacity(CHUNKS);
     for i in 0..WARM + CHUNKS {
         let batch: Vec<(Comment, i64)> = (0..CHUNK).map(|_| fresh.next_comment()).collect();
-        let probe = || {
-            common::core_probe::adds_per_cycle(1_000).unwrap_or_else(|| {
-                eprintln!("share: the core probe is written for x86-64 only");
-                std::process::exit(2)
-            })
-        };
         let before = probe().0;
-        let t = Instant::now();
-        for (c, now) in &batch {
-            let out = rules.check(black_box(c), &RuleContext::new(*now, &authors));
-            assert_eq!(out, RuleOutcome::Pass);
-        }
-        let ns = t.elapsed().as_nanos() as f64 / CHUNK as f64;
+        let ns = time_checks(&rules, &authors, &batch);
         let per_cycle = (before + probe().0) / 2.0;
         if i >= WARM {
             seen.push((per_cycle, ns));
         }
     }
-    // Bins of the probe's reading; above 4.2 adds a cycle, an interrupt cut a dependent chunk
-    // short, so the reading says nothing.
+    // Bins of the probe's reading; above the last (4.2 adds a cycle), an interrupt cut a dependent
+    // chunk short, so the reading says nothing.
     let bins = [(0.0, 2.5), (2.5, 3.0), (3.0, 3.5), (3.5, 3.7), (3.7, 4.2)];
+    let top = bins[bins.len() - 1].1;
     println!(
         "{} lists, every rule on, {CHUNKS} chunks of {CHUNK} checks, by the adds a cycle the probe \
          read around each (a free 4-unit core: about 3.85)",
@@ -264,6 +253,20 @@ fn share(large: bool) {
             );
         }
     }
-    let cut = seen.iter().filter(|s| s.0 >= 4.2).count();
+    let cut = seen.iter().filter(|s| s.0 >= top).count();
     println!("({cut} chunks left out: an interrupt inside the probe)");
+}
+
+/// Checks `batch` (every comment must pass) and returns the wall-clock nanoseconds a check.
+fn time_checks(
+    rules: &ferret_rules::Rules,
+    authors: &ferret_rules::MemoryAuthors,
+    batch: &[(Comment, i64)],
+) -> f64 {
+    let t = std::time::Instant::now();
+    for (c, now) in batch {
+        let out = rules.check(black_box(c), &RuleContext::new(*now, authors));
+        assert_eq!(out, RuleOutcome::Pass);
+    }
+    t.elapsed().as_nanos() as f64 / batch.len() as f64
 }
